@@ -1,0 +1,102 @@
+"""Functions that make new tensors: constants, ranges and random draws.
+
+Random factories draw from the generator seeded by :func:`tinygrad_rnn.manual_seed` on the
+host and then move the numbers to ``device``, so a seed gives the same values everywhere.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import backend
+from .dtypes import as_dtype, get_default_dtype
+from .errors import ShapeError
+from .tensor import Tensor
+
+
+def _shape(op: str, shape: Sequence[Any]) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    try:
+        dims = tuple(int(n) for n in shape)
+    except (TypeError, ValueError):
+        raise ShapeError(f"{op}: a shape is a sequence of integers, got {shape!r}") from None
+    if any(n < 0 for n in dims):
+        raise ShapeError(f"{op}: negative dimension in shape {dims}")
+    return dims
+
+
+def _make(op: str, fill: Any, shape: tuple, dtype: Any, device: str | None, requires_grad: bool) -> Tensor:
+    dev = backend.parse_device(device)
+    d = get_default_dtype() if dtype is None else as_dtype(dtype)
+    xp = backend.xp_for(dev)
+    arr = fill(xp, shape, d)
+    return Tensor(arr, requires_grad=requires_grad, device=dev)
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None,
+           name: str | None = None) -> Tensor:
+    """Same as ``Tensor(...)``: make a tensor from numbers, lists or arrays."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device, name=name)
+
+
+def zeros(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros, e.g. ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return _make("zeros", lambda xp, s, d: xp.zeros(s, dtype=d), _shape("zeros", shape), dtype, device, requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones."""
+    return _make("ones", lambda xp, s, d: xp.ones(s, dtype=d), _shape("ones", shape), dtype, device, requires_grad)
+
+
+def full(shape: Sequence[int] | int, value: float, dtype: Any = None, device: str | None = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of ``shape`` filled with ``value``."""
+    s = _shape("full", (shape,) if isinstance(shape, int) else tuple(shape))
+    return _make("full", lambda xp, s, d: xp.full(s, value, dtype=d), s, dtype, device, requires_grad)
+
+
+def randn(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
+    """Samples from the standard normal distribution N(0, 1)."""
+    s = _shape("randn", shape)
+    return _make("randn", lambda xp, s_, d: xp.asarray(backend.rng().standard_normal(s_).astype(d)),
+                 s, dtype, device, requires_grad)
+
+
+def rand(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
+    """Samples from the uniform distribution U[0, 1)."""
+    s = _shape("rand", shape)
+    return _make("rand", lambda xp, s_, d: xp.asarray(backend.rng().random(s_).astype(d)),
+                 s, dtype, device, requires_grad)
+
+
+def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
+           device: str | None = None, requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in [start, stop); integers stay int64 unless ``dtype`` says otherwise."""
+    if stop is None:
+        start, stop = 0, start
+    if step == 0:
+        raise ShapeError("arange: step must not be zero")
+    is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+    d = as_dtype(dtype) if dtype is not None else (np.dtype(np.int64) if is_int else get_default_dtype())
+    dev = backend.parse_device(device)
+    return Tensor(backend.xp_for(dev).arange(start, stop, step, dtype=d), requires_grad=requires_grad, device=dev)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: str | None = None,
+        requires_grad: bool = False) -> Tensor:
+    """The n×m identity matrix (m defaults to n)."""
+    s = _shape("eye", (n, n if m is None else m))
+    return _make("eye", lambda xp, s_, d: xp.eye(s_[0], s_[1], dtype=d), s, dtype, device, requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with ``t``'s shape, dtype and device."""
+    return zeros(t.shape, dtype=t.dtype if dtype is None else dtype, device=t.device, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with ``t``'s shape, dtype and device."""
+    return ones(t.shape, dtype=t.dtype if dtype is None else dtype, device=t.device, requires_grad=requires_grad)

@@ -1,0 +1,79 @@
+"""Function forms of the tensor methods, PyTorch style: ``tg.tanh(x)`` is ``x.tanh()``."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import backend
+from .errors import DtypeError
+from .ops.arithmetic import Where
+from .ops.shape import cat, chunk, split, stack
+from .tensor import Tensor, _operands
+
+__all__ = ["exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "hard_sigmoid", "softmax",
+           "log_softmax", "maximum", "minimum", "where", "clip", "cat", "stack", "split", "chunk"]
+
+
+def exp(x: Tensor) -> Tensor:
+    return x.exp()
+
+
+def log(x: Tensor) -> Tensor:
+    return x.log()
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return x.sqrt()
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001 (PyTorch's name)
+    return x.abs()
+
+
+def tanh(x: Tensor) -> Tensor:
+    return x.tanh()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return x.sigmoid()
+
+
+def relu(x: Tensor) -> Tensor:
+    return x.relu()
+
+
+def hard_sigmoid(x: Tensor) -> Tensor:
+    return x.hard_sigmoid()
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    return x.softmax(axis)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    return x.log_softmax(axis)
+
+
+def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    return x.clip(min, max)
+
+
+def maximum(a: Tensor, b: Any) -> Tensor:
+    return a.maximum(b) if isinstance(a, Tensor) else b.maximum(a)
+
+
+def minimum(a: Tensor, b: Any) -> Tensor:
+    return a.minimum(b) if isinstance(a, Tensor) else b.minimum(a)
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise ``a if cond else b``; ``a`` and ``b`` may be tensors or Python numbers."""
+    c = cond if isinstance(cond, Tensor) else Tensor(cond)
+    if c.dtype.kind != "b":
+        raise DtypeError(f"where: the condition must be boolean, got dtype {c.dtype}")
+    ref = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
+    if ref is None:
+        raise DtypeError("where: at least one of the two value operands must be a Tensor")
+    backend.check_same_device("where", ref.data, c.data)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        a, b = _operands("where", a, b)
+    return Where.apply(c, a, b)

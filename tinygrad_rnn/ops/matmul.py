@@ -1,0 +1,55 @@
+"""Matrix products, as NumPy's ``@``: 1-D (vectors), 2-D, and batched with broadcasting."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ShapeError
+from ..tensor import Function
+
+
+def _swap(x: Any) -> Any:
+    """Transpose the last two axes."""
+    return x.swapaxes(-1, -2)
+
+
+class MatMul(Function):
+    """C = A @ B;  ∂L/∂A = ∂L/∂C @ Bᵀ,  ∂L/∂B = Aᵀ @ ∂L/∂C
+
+    Batch axes broadcast like NumPy; the backward walk sums the gradients of broadcast batch
+    axes back to each input's shape. A 1-D operand is a vector, treated as a one-row (A) or
+    one-column (B) matrix whose extra axis is removed again.
+    """
+    name = "matmul"
+
+    def forward(self, a: Any, b: Any) -> Any:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ShapeError(f"matmul: {tuple(a.shape)} @ {tuple(b.shape)}: operands must have at least one dimension")
+        ka = a.shape[-1]
+        kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if ka != kb:
+            raise ShapeError(f"matmul: {tuple(a.shape)} @ {tuple(b.shape)}: inner dimensions {ka} and {kb} differ")
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, g: Any) -> tuple:
+        a, b = self.a, self.b
+        ga = gb = None
+        if a.ndim == 1 and b.ndim == 1:                  # dot product: g is a scalar
+            return g * b, g * a
+        if a.ndim == 1:                                  # (k) @ (..., k, n) -> (..., n)
+            if self.needs[0]:
+                ga = (g[..., None, :] @ _swap(b))[..., 0, :]
+            if self.needs[1]:
+                gb = a[:, None] * g[..., None, :]
+            return ga, gb
+        if b.ndim == 1:                                  # (..., m, k) @ (k) -> (..., m)
+            if self.needs[0]:
+                ga = g[..., :, None] * b
+            if self.needs[1]:
+                gb = (_swap(a) @ g[..., :, None])[..., 0]
+            return ga, gb
+        if self.needs[0]:
+            ga = g @ _swap(b)
+        if self.needs[1]:
+            gb = _swap(a) @ g
+        return ga, gb

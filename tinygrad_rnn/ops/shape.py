@@ -1,0 +1,198 @@
+"""Ops that move elements around without changing them: the gradient moves them back."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import backend
+from ..backend import xp_of
+from ..errors import DeviceMismatchError, DtypeError, ShapeError
+from ..tensor import Function, Tensor
+
+
+class Reshape(Function):
+    """y = x viewed with a new shape;  ∂L/∂x = ∂L/∂y reshaped back."""
+    name = "reshape"
+
+    def forward(self, x: Any, shape: tuple) -> Any:
+        self.shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ShapeError(f"reshape: cannot view shape {tuple(x.shape)} ({x.size} elements) "
+                             f"as {tuple(shape)}") from None
+
+    def backward(self, g: Any) -> Any:
+        return g.reshape(self.shape)
+
+
+class Permute(Function):
+    """y = x with axes reordered by ``dims``;  ∂L/∂x = ∂L/∂y with the inverse order."""
+    name = "permute"
+
+    def forward(self, x: Any, dims: tuple) -> Any:
+        self.inverse = tuple(np.argsort(dims))
+        return x.transpose(dims)
+
+    def backward(self, g: Any) -> Any:
+        return g.transpose(self.inverse)
+
+
+class BroadcastTo(Function):
+    """y = x repeated along broadcast axes;  ∂L/∂x = ∂L/∂y summed back (done by the walk)."""
+    name = "broadcast_to"
+
+    def forward(self, x: Any, shape: tuple) -> Any:
+        try:
+            return xp_of(x).broadcast_to(x, shape)
+        except ValueError:
+            raise ShapeError(f"broadcast_to: cannot broadcast shape {tuple(x.shape)} to {tuple(shape)}") from None
+
+    def backward(self, g: Any) -> Any:
+        return g
+
+
+def _is_advanced(index: Any) -> bool:
+    """True when the index holds an integer/boolean array (a gather that may repeat)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return any(backend.is_array(i) or isinstance(i, (list, np.ndarray)) for i in items)
+
+
+class Index(Function):
+    """y = x[index];  ∂L/∂x = zeros with ∂L/∂y added at the indexed places.
+
+    With integer arrays an element may be picked several times (an embedding lookup of a
+    repeated token): its gradients are added up (``scatter_add``), never overwritten.
+    """
+    name = "index"
+
+    def forward(self, x: Any, index: Any) -> Any:
+        self.shape, self.dtype, self.index = x.shape, x.dtype, index
+        try:
+            return x[index]
+        except IndexError as e:
+            raise ShapeError(f"index: cannot index shape {tuple(x.shape)} with {_show(index)}: {e}") from None
+
+    def backward(self, g: Any) -> Any:
+        xp = xp_of(g)
+        out = xp.zeros(self.shape, dtype=self.dtype)
+        if _is_advanced(self.index):
+            backend.scatter_add(out, self.index, g)
+        else:
+            out[self.index] = g
+        return out
+
+
+def _show(index: Any) -> str:
+    items = index if isinstance(index, tuple) else (index,)
+    return "[" + ", ".join(f"array{tuple(i.shape)}" if backend.is_array(i) else repr(i) for i in items) + "]"
+
+
+class Cat(Function):
+    """y = the inputs joined along ``axis``;  each input's gradient is its slice of ∂L/∂y."""
+    name = "cat"
+
+    def forward(self, *xs: Any, axis: int) -> Any:
+        self.axis = axis
+        self.bounds = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        return xp_of(xs[0]).concatenate(xs, axis=axis)
+
+    def backward(self, g: Any) -> tuple:
+        return tuple(xp_of(g).split(g, self.bounds, axis=self.axis))
+
+
+class Stack(Function):
+    """y = the inputs stacked along a new ``axis``;  input i gets ∂L/∂y taken at i on that axis."""
+    name = "stack"
+
+    def forward(self, *xs: Any, axis: int) -> Any:
+        self.axis = axis
+        return xp_of(xs[0]).stack(xs, axis=axis)
+
+    def backward(self, g: Any) -> tuple:
+        return tuple(g.take(i, axis=self.axis) for i in range(g.shape[self.axis]))
+
+
+class ToDevice(Function):
+    """y = x copied to another device;  ∂L/∂x = ∂L/∂y copied back."""
+    name = "to_device"
+
+    def forward(self, x: Any, device: str) -> Any:
+        self.source = backend.device_of(x)
+        return backend.to_device(x, device)
+
+    def backward(self, g: Any) -> Any:
+        return backend.to_device(g, self.source)
+
+
+# ---- functions over several tensors ------------------------------------------------------
+
+def _check_group(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
+    if len(tensors) == 0:
+        raise ShapeError(f"{op}: expected a non-empty sequence of tensors")
+    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    dev, dt = ts[0].device, ts[0].dtype
+    for t in ts[1:]:
+        if t.device != dev:
+            raise DeviceMismatchError(f"{op}: tensors are on different devices ({dev} and {t.device})")
+        if t.dtype != dt:
+            raise DtypeError(f"{op}: tensors have different dtypes ({dt} and {t.dtype})")
+    return ts
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing axis: shapes must agree except along ``dim``."""
+    ts = _check_group("cat", tensors)
+    nd = ts[0].ndim
+    if not -nd <= dim < nd:
+        raise ShapeError(f"cat: dim {dim} out of range for tensors with {nd} dimensions")
+    ax = dim % nd
+    for t in ts[1:]:
+        if t.ndim != nd or any(a != b for i, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if i != ax):
+            raise ShapeError(f"cat: shapes {[tuple(x.shape) for x in ts]} differ outside dim {dim}")
+    return Cat.apply(*ts, axis=ax)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Stack same-shaped tensors along a new axis ``dim``."""
+    ts = _check_group("stack", tensors)
+    if any(t.shape != ts[0].shape for t in ts[1:]):
+        raise ShapeError(f"stack: all tensors must have the same shape, got {[tuple(x.shape) for x in ts]}")
+    nd = ts[0].ndim + 1
+    if not -nd <= dim < nd:
+        raise ShapeError(f"stack: dim {dim} out of range for the result's {nd} dimensions")
+    return Stack.apply(*ts, axis=dim % nd)
+
+
+def split(t: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> list[Tensor]:
+    """PyTorch's split: an int is the size of each piece (the last may be smaller); a list
+    gives each piece's size and must add up to the axis length."""
+    if not -t.ndim <= dim < t.ndim:
+        raise ShapeError(f"split: dim {dim} out of range for shape {tuple(t.shape)}")
+    ax = dim % t.ndim
+    n = t.shape[ax]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        if split_size_or_sections <= 0:
+            raise ShapeError(f"split: split size must be positive, got {split_size_or_sections}")
+        sizes = [min(split_size_or_sections, n - s) for s in range(0, n, split_size_or_sections)]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise ShapeError(f"split: sizes {sizes} add up to {sum(sizes)}, but dim {dim} of shape {tuple(t.shape)} has {n}")
+    out, start = [], 0
+    for size in sizes:
+        index = (slice(None),) * ax + (slice(start, start + size),)
+        out.append(t[index])
+        start += size
+    return out
+
+
+def chunk(t: Tensor, chunks: int, dim: int = 0) -> list[Tensor]:
+    """Split into ``chunks`` nearly equal pieces (PyTorch's rule: ceil(n / chunks) each)."""
+    if chunks <= 0:
+        raise ShapeError(f"chunk: chunks must be positive, got {chunks}")
+    if not -t.ndim <= dim < t.ndim:
+        raise ShapeError(f"chunk: dim {dim} out of range for shape {tuple(t.shape)}")
+    n = t.shape[dim % t.ndim]
+    return split(t, max(1, -(-n // chunks)), dim)

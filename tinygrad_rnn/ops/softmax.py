@@ -1,0 +1,37 @@
+"""Softmax and log-softmax along one axis, both shifted by the maximum so exp never overflows."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import xp_of
+from ..tensor import Function
+
+
+class Softmax(Function):
+    """yᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m) with m = max x;  ∂L/∂x = y ⊙ (g − Σ g ⊙ y)"""
+    name = "softmax"
+
+    def forward(self, x: Any, axis: int) -> Any:
+        xp = xp_of(x)
+        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        self.y, self.axis = e / e.sum(axis=axis, keepdims=True), axis
+        return self.y
+
+    def backward(self, g: Any) -> Any:
+        y = self.y
+        return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """yᵢ = xᵢ − m − log Σⱼ e^(xⱼ − m);  ∂L/∂x = g − softmax(x) ⊙ Σ g"""
+    name = "log_softmax"
+
+    def forward(self, x: Any, axis: int) -> Any:
+        xp = xp_of(x)
+        shifted = x - x.max(axis=axis, keepdims=True)
+        self.y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        self.axis = axis
+        return self.y
+
+    def backward(self, g: Any) -> Any:
+        return g - xp_of(g).exp(self.y) * g.sum(axis=self.axis, keepdims=True)

@@ -1,0 +1,142 @@
+"""Elementwise math on one tensor: each op's derivative sits right under its forward."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import xp_of
+from ..tensor import Function
+
+
+class Exp(Function):
+    """y = eˣ;  y′ = eˣ = y"""
+    name = "exp"
+
+    def forward(self, x: Any) -> Any:
+        self.y = xp_of(x).exp(x)
+        return self.y
+
+    def backward(self, g: Any) -> Any:
+        return g * self.y
+
+
+class Log(Function):
+    """y = ln x;  y′ = 1/x"""
+    name = "log"
+
+    def forward(self, x: Any) -> Any:
+        self.x = x
+        return xp_of(x).log(x)
+
+    def backward(self, g: Any) -> Any:
+        return g / self.x
+
+
+class Sqrt(Function):
+    """y = √x;  y′ = 1/(2√x) = 0.5/y"""
+    name = "sqrt"
+
+    def forward(self, x: Any) -> Any:
+        self.y = xp_of(x).sqrt(x)
+        return self.y
+
+    def backward(self, g: Any) -> Any:
+        return g * 0.5 / self.y
+
+
+class Abs(Function):
+    """y = |x|;  y′ = sign(x) (0 at x = 0, as PyTorch)"""
+    name = "abs"
+
+    def forward(self, x: Any) -> Any:
+        self.x = x
+        return xp_of(x).abs(x)
+
+    def backward(self, g: Any) -> Any:
+        return g * xp_of(g).sign(self.x)
+
+
+class Tanh(Function):
+    """y = tanh x;  y′ = 1 − y²"""
+    name = "tanh"
+
+    def forward(self, x: Any) -> Any:
+        self.y = xp_of(x).tanh(x)
+        return self.y
+
+    def backward(self, g: Any) -> Any:
+        return g * (1 - self.y * self.y)
+
+
+class Sigmoid(Function):
+    """y = σ(x) = 1/(1 + e⁻ˣ);  y′ = y(1 − y)
+
+    Computed as exp(−log(1 + e⁻ˣ)) with ``logaddexp``, which never overflows and keeps
+    tiny values like σ(−40) ≈ 4e−18 accurate (1/(1 + e⁻ˣ) overflows e⁻ˣ for x < −710).
+    """
+    name = "sigmoid"
+
+    def forward(self, x: Any) -> Any:
+        xp = xp_of(x)
+        self.y = xp.exp(-xp.logaddexp(0, -x))
+        return self.y
+
+    def backward(self, g: Any) -> Any:
+        return g * self.y * (1 - self.y)
+
+
+class Relu(Function):
+    """y = max(x, 0);  y′ = 1 where x > 0, else 0"""
+    name = "relu"
+
+    def forward(self, x: Any) -> Any:
+        self.mask = x > 0
+        return x * self.mask
+
+    def backward(self, g: Any) -> Any:
+        return g * self.mask
+
+
+class HardSigmoid(Function):
+    """Keras 2's hard sigmoid: y = clip(0.2x + 0.5, 0, 1);  y′ = 0.2 where −2.5 < x < 2.5
+
+    (Keras 3 and PyTorch's ``hardsigmoid`` use x/6 + 0.5 instead, linear on −3 < x < 3.)
+    """
+    name = "hard_sigmoid"
+
+    def forward(self, x: Any) -> Any:
+        z = 0.2 * x + 0.5
+        self.inside = (z > 0) & (z < 1)
+        return xp_of(x).clip(z, 0, 1)
+
+    def backward(self, g: Any) -> Any:
+        return g * (0.2 * self.inside)
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi);  y′ = 1 where lo ≤ x ≤ hi (PyTorch's clamp), else 0"""
+    name = "clip"
+
+    def forward(self, x: Any, lo: float | None, hi: float | None) -> Any:
+        xp = xp_of(x)
+        inside = xp.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        self.inside = inside
+        return xp.clip(x, lo, hi)
+
+    def backward(self, g: Any) -> Any:
+        return g * self.inside
+
+
+class Cast(Function):
+    """y = x in another float dtype;  the gradient is cast back to x's dtype."""
+    name = "cast"
+
+    def forward(self, x: Any, dtype: Any) -> Any:
+        self.src = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, g: Any) -> Any:
+        return g.astype(self.src)

@@ -1,0 +1,723 @@
+"""The Tensor, the Function every op is made of, and the backward walk.
+
+How reverse mode works here, in four sentences:
+
+1. Every op is a :class:`Function` subclass with ``forward`` (raw arrays in, array out)
+   and ``backward`` (the output's gradient in, one gradient per input out) side by side.
+2. ``Function.apply`` runs ``forward`` and, when some input requires grad, links the output
+   tensor to the function object (``out._ctx``), which remembers its inputs (``parents``).
+3. ``Tensor.backward`` sorts that graph topologically *without recursion* (unrolled RNNs are
+   deep) and visits it from the root back to the leaves, each node once.
+4. Each node's gradient is the sum of what its consumers sent it (built out of place, never
+   by mutating a shared buffer); gradients of broadcast inputs are summed back to the input's
+   shape in one place, :func:`unbroadcast`.
+"""
+from __future__ import annotations
+
+import traceback
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from . import backend
+from .dtypes import as_dtype, get_default_dtype
+from .errors import (AnomalyError, BackwardError, DeviceMismatchError, DtypeError,
+                     GraphFreedError, ShapeError, TinygradRNNError)
+from .modes import state
+
+Shape = tuple[int, ...]
+
+
+# ---- the op base class ------------------------------------------------------------------
+
+class Function:
+    """One differentiable op. Subclasses define ``forward`` and ``backward`` on raw arrays.
+
+    ``forward(*arrays, **options) -> array`` may keep what backward needs as attributes of
+    ``self``. ``backward(grad) -> gradient or tuple of gradients``, one per input (``None``
+    where an input needs none). Gradients may have the broadcast shape: the walk sums them
+    back to each input's shape. After a backward pass without ``retain_graph`` the saved
+    arrays are dropped (``__dict__`` cleared) but the graph's structure stays, so it can
+    still be drawn.
+    """
+
+    __slots__ = ("parents", "needs", "scope", "freed", "origin", "__dict__")
+    name = "op"
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, grad: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Any, **kwargs: Any) -> "Tensor":
+        """Run the op on tensors (or constants) and record it when a gradient is needed."""
+        fn = cls()
+        try:
+            out = fn.forward(*[x.data if isinstance(x, Tensor) else x for x in inputs], **kwargs)
+        except TinygradRNNError:
+            raise
+        except (ValueError, IndexError) as e:
+            # NumPy/CuPy's own message, but named after our op and our operands.
+            raise ShapeError(f"{cls.name}: cannot apply to {describe(inputs)}: {e}") from None
+        if isinstance(out, np.generic):   # NumPy returns scalars from 0-d math; keep arrays
+            out = np.asarray(out)
+        needs = tuple(isinstance(x, Tensor) and x._requires_grad for x in inputs)
+        record = state.grad_enabled and any(needs)
+        t = Tensor._make(out, record, fn if record else None)
+        if record:
+            fn.parents = inputs
+            fn.needs = needs
+            fn.scope = state.scope
+            fn.freed = False
+            fn.origin = _user_line() if state.anomaly else None
+        if state.anomaly:
+            _check_finite(out, cls.name, "forward", inputs, fn)
+        return t
+
+
+def describe(inputs: Iterable[Any]) -> str:
+    """``(3, 4) float32 and (5,) float32`` — for error messages."""
+    parts = []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            parts.append(f"{tuple(x.shape)} {x.dtype}")
+        elif backend.is_array(x):
+            parts.append(f"array{tuple(x.shape)} {x.dtype}")
+        else:
+            parts.append(repr(x))
+    return " and ".join(parts)
+
+
+def _user_line() -> str:
+    """The innermost stack frame outside this package: where the user created the op."""
+    pkg = __file__.rsplit("/", 1)[0]
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if not frame.filename.startswith(pkg):
+            return f'{frame.filename}:{frame.lineno}: {(frame.line or "").strip()}'
+    return "<unknown>"
+
+
+def _check_finite(array: Any, op: str, phase: str, inputs: Sequence[Any], fn: Function) -> None:
+    xp = backend.xp_of(array)
+    if array is not None and xp.issubdtype(array.dtype, xp.floating) and not bool(xp.isfinite(array).all()):
+        where = getattr(fn, "origin", None) or _user_line()
+        raise AnomalyError(f"{op}: {phase} produced NaN or Inf; inputs {describe(inputs)}; "
+                           f"op created at {where}")
+
+
+def unbroadcast(grad: Any, shape: Shape) -> Any:
+    """Sum ``grad`` back to ``shape``: the one place broadcast gradients are reduced.
+
+    If ``y = x + b`` broadcast ``b`` of shape (3,) to (2, 3), each element of ``b`` was used
+    twice, so ∂L/∂b is the sum of ∂L/∂y over the broadcast axis.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and grad.shape[lead + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes)
+    return grad.reshape(shape)
+
+
+# ---- the tensor ------------------------------------------------------------------------
+
+def _as_array(data: Any, dtype: Any, device: str | None) -> Any:
+    """Build the backend array for ``Tensor(data, dtype=, device=)``."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if backend.is_array(data):
+        arr = data if dtype is None else data.astype(as_dtype(dtype), copy=False)
+    else:
+        if isinstance(data, np.generic):   # a NumPy scalar keeps its dtype, like an array
+            arr = np.asarray(data)
+        else:
+            arr = np.asarray(data)
+            if arr.dtype == object or arr.dtype.kind in "USV":
+                raise DtypeError(f"Tensor: cannot make a tensor from {type(data).__name__} "
+                                 f"(got an array of dtype {arr.dtype}); pass numbers or arrays")
+            if arr.dtype.kind == "f" and dtype is None:
+                arr = arr.astype(get_default_dtype())   # Python floats -> the default float
+        if dtype is not None:
+            arr = arr.astype(as_dtype(dtype), copy=False)
+    if device is not None:
+        arr = backend.to_device(arr, backend.parse_device(device))
+    elif backend.get_default_device() != "cpu" and not backend.is_array(data):
+        arr = backend.to_device(arr, backend.get_default_device())
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that remembers how it was computed.
+
+    >>> x = Tensor([[1.0, 2.0]], requires_grad=True)   # shape (1, 2), float32
+    >>> y = (x * x).sum()                               # shape ()
+    >>> y.backward(); x.grad                            # 2x
+    """
+
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "name", "_hooks", "_retain", "__weakref__")
+    __array_ufunc__ = None   # makes `ndarray + Tensor` call Tensor.__radd__ instead of NumPy
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 device: str | None = None, name: str | None = None) -> None:
+        self.data = _as_array(data, dtype, device)
+        self.grad: Tensor | None = None
+        self._requires_grad = False
+        self._ctx: Function | None = None
+        self.name = name
+        self._hooks: list[Callable] | None = None
+        self._retain = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(data: Any, requires_grad: bool, ctx: Function | None) -> "Tensor":
+        """Fast constructor used by ops: no conversion, no checks."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t._requires_grad = requires_grad
+        t._ctx = ctx
+        t.name = None
+        t._hooks = None
+        t._retain = False
+        return t
+
+    # -- attributes --
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place (leaves only); integer tensors cannot require grad."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise DtypeError(f"requires_grad: only floating-point tensors can require gradients, "
+                             f"got dtype {self.data.dtype} (shape {tuple(self.shape)})")
+        if not requires_grad and self._ctx is not None:
+            raise BackwardError("requires_grad_: cannot turn off gradients of a non-leaf tensor; use .detach()")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def shape(self) -> Shape:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return self.data.size
+
+    def numel(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (not by a recorded op)."""
+        return self._ctx is None
+
+    @property
+    def op(self) -> str | None:
+        """Name of the op that made this tensor, or None for a leaf."""
+        return None if self._ctx is None else self._ctx.name
+
+    @property
+    def grad_fn(self) -> Function | None:
+        return self._ctx
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        host = backend.to_numpy(self.data)
+        body = np.array2string(host, precision=4, threshold=20, edgeitems=2, separator=", ",
+                               prefix="Tensor(")
+        extra = f"shape={tuple(self.shape)}, dtype={self.dtype}, device={self.device}"
+        if self._ctx is not None:
+            extra += f", op={self._ctx.name}"
+        elif self._requires_grad:
+            extra += ", requires_grad=True"
+        if self.name:
+            extra += f", name={self.name!r}"
+        return f"Tensor({body}, {extra})"
+
+    # -- conversion --
+    def numpy(self) -> np.ndarray:
+        """A host (NumPy) copy of the data."""
+        return np.array(backend.to_numpy(self.data), copy=True)
+
+    def item(self) -> Any:
+        """The single value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ShapeError(f"item: only one-element tensors convert to a number, got shape {tuple(self.shape)}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return backend.to_numpy(self.data).tolist()
+
+    def to(self, device: str) -> "Tensor":
+        """This tensor on ``device`` (differentiable; returns ``self`` if already there)."""
+        target = backend.parse_device(device)
+        if target == self.device:
+            return self
+        if target != "cpu":
+            backend.require_cuda(target)
+        from .ops.shape import ToDevice
+        out = ToDevice.apply(self, device=target)
+        if self.is_leaf:   # a moved leaf stays a leaf, like a model's parameters
+            out = Tensor._make(out.data, self._requires_grad, None)
+            out.name = self.name
+        return out
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self, index: int = 0) -> "Tensor":
+        return self.to(f"cuda:{index}")
+
+    def astype(self, dtype: Any) -> "Tensor":
+        """A copy in another dtype (differentiable between float dtypes)."""
+        d = as_dtype(dtype)
+        if d == self.dtype:
+            return self
+        if self._requires_grad and d.kind != "f":
+            return Tensor._make(self.data.astype(d), False, None)
+        return _u.Cast.apply(self, dtype=d)
+
+    def float(self) -> "Tensor":
+        return self.astype(np.float32)
+
+    def double(self) -> "Tensor":
+        return self.astype(np.float64)
+
+    def detach(self) -> "Tensor":
+        """The same data, cut from the graph (shares memory)."""
+        t = Tensor._make(self.data, False, None)
+        t.name = self.name
+        return t
+
+    # -- gradients --
+    def retain_grad(self) -> "Tensor":
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        self._retain = True
+        return self
+
+    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> "_HookHandle":
+        """Call ``hook(grad)`` when this tensor's gradient is complete during backward.
+
+        Return a Tensor to replace the gradient, or None to keep it. Returns a handle whose
+        ``remove()`` unregisters the hook.
+        """
+        if not self._requires_grad:
+            raise BackwardError("register_hook: the tensor does not require grad, so no gradient will reach it")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _HookHandle(self._hooks, hook)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate ∂self/∂leaf into every leaf's ``.grad``.
+
+        ``gradient`` (same shape as ``self``) is required unless ``self`` has one element.
+        The saved arrays are freed afterwards unless ``retain_graph=True``.
+        """
+        if not self._requires_grad:
+            raise BackwardError(
+                f"backward: tensor of shape {tuple(self.shape)} does not require grad: none of the "
+                f"tensors it was computed from has requires_grad=True, or it was made under no_grad()")
+        if gradient is None:
+            if self.data.size != 1:
+                raise BackwardError(
+                    f"backward: the root has shape {tuple(self.shape)}, so the gradient cannot be implied; "
+                    f"call .sum() first or pass gradient= with shape {tuple(self.shape)}")
+            g = backend.xp_of(self.data).ones_like(self.data)
+        else:
+            g = gradient.data if isinstance(gradient, Tensor) else _as_array(gradient, self.dtype, self.device)
+            if g.shape != self.shape:
+                raise ShapeError(f"backward: gradient has shape {tuple(g.shape)} but the tensor has shape {tuple(self.shape)}")
+            backend.check_same_device("backward", self.data, g)
+            if g.dtype != self.dtype:
+                g = g.astype(self.dtype)
+        _run_backward(self, g, retain_graph)
+
+    # -- arithmetic (Python scalars and arrays work on either side) --
+    def __add__(self, other: Any) -> "Tensor":
+        a, b = _operands("add", self, other)
+        return _a.Add.apply(a, b)
+
+    def __radd__(self, other: Any) -> "Tensor":
+        a, b = _operands("add", self, other)
+        return _a.Add.apply(b, a)
+
+    def __sub__(self, other: Any) -> "Tensor":
+        a, b = _operands("sub", self, other)
+        return _a.Sub.apply(a, b)
+
+    def __rsub__(self, other: Any) -> "Tensor":
+        a, b = _operands("sub", self, other)
+        return _a.Sub.apply(b, a)
+
+    def __mul__(self, other: Any) -> "Tensor":
+        a, b = _operands("mul", self, other)
+        return _a.Mul.apply(a, b)
+
+    def __rmul__(self, other: Any) -> "Tensor":
+        a, b = _operands("mul", self, other)
+        return _a.Mul.apply(b, a)
+
+    def __truediv__(self, other: Any) -> "Tensor":
+        a, b = _operands("div", self, other)
+        return _a.Div.apply(a, b)
+
+    def __rtruediv__(self, other: Any) -> "Tensor":
+        a, b = _operands("div", self, other)
+        return _a.Div.apply(b, a)
+
+    def __neg__(self) -> "Tensor":
+        return _a.Neg.apply(self)
+
+    def __pow__(self, exponent: Any) -> "Tensor":
+        if isinstance(exponent, np.generic):
+            exponent = exponent.item()
+        if not isinstance(exponent, (int, float)) or isinstance(exponent, bool):
+            raise DtypeError(f"pow: the exponent must be a Python number, got {type(exponent).__name__}; "
+                             f"for a tensor exponent write (b * a.log()).exp()")
+        return _a.Pow.apply(self, exponent=exponent)
+
+    def __rpow__(self, base: Any) -> "Tensor":
+        # base ** x = exp(x · ln base): composed, so its gradient comes for free.
+        if not isinstance(base, (int, float)) or base <= 0:
+            raise DtypeError(f"pow: a scalar base must be a positive number, got {base!r}")
+        return (self * float(np.log(base))).exp()
+
+    def __matmul__(self, other: Any) -> "Tensor":
+        a, b = _operands("matmul", self, other, tensor_only=True)
+        return _mm.MatMul.apply(a, b)
+
+    def __rmatmul__(self, other: Any) -> "Tensor":
+        a, b = _operands("matmul", self, other, tensor_only=True)
+        return _mm.MatMul.apply(b, a)
+
+    def matmul(self, other: Any) -> "Tensor":
+        return self @ other
+
+    # comparisons give boolean tensors and record nothing (they have no gradient)
+    def _compare(self, other: Any, ufunc: str) -> "Tensor":
+        a, b = _operands(ufunc, self, other)
+        bd = b.data if isinstance(b, Tensor) else b
+        return Tensor._make(getattr(backend.xp_of(a.data), ufunc)(a.data, bd), False, None)
+
+    def __lt__(self, other: Any) -> "Tensor":
+        return self._compare(other, "less")
+
+    def __le__(self, other: Any) -> "Tensor":
+        return self._compare(other, "less_equal")
+
+    def __gt__(self, other: Any) -> "Tensor":
+        return self._compare(other, "greater")
+
+    def __ge__(self, other: Any) -> "Tensor":
+        return self._compare(other, "greater_equal")
+
+    def eq(self, other: Any) -> "Tensor":
+        """Elementwise ``==`` as a boolean tensor (``==`` itself compares identity, so tensors
+        can be dictionary keys and set members)."""
+        return self._compare(other, "equal")
+
+    # -- elementwise math --
+    def exp(self) -> "Tensor":
+        return _u.Exp.apply(self)
+
+    def log(self) -> "Tensor":
+        return _u.Log.apply(self)
+
+    def sqrt(self) -> "Tensor":
+        return _u.Sqrt.apply(self)
+
+    def abs(self) -> "Tensor":
+        return _u.Abs.apply(self)
+
+    def tanh(self) -> "Tensor":
+        return _u.Tanh.apply(self)
+
+    def sigmoid(self) -> "Tensor":
+        return _u.Sigmoid.apply(self)
+
+    def relu(self) -> "Tensor":
+        return _u.Relu.apply(self)
+
+    def hard_sigmoid(self) -> "Tensor":
+        """Keras 2's piecewise-linear sigmoid: clip(0.2·x + 0.5, 0, 1)."""
+        return _u.HardSigmoid.apply(self)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> "Tensor":
+        return _u.Clip.apply(self, lo=min, hi=max)
+
+    clamp = clip
+
+    def maximum(self, other: Any) -> "Tensor":
+        a, b = _operands("maximum", self, other)
+        return _a.Maximum.apply(a, b)
+
+    def minimum(self, other: Any) -> "Tensor":
+        a, b = _operands("minimum", self, other)
+        return _a.Minimum.apply(a, b)
+
+    def softmax(self, axis: int = -1) -> "Tensor":
+        return _sm.Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis: int = -1) -> "Tensor":
+        return _sm.LogSoftmax.apply(self, axis=axis)
+
+    # -- reductions --
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        return _r.Sum.apply(self, axis=_axes(axis, self.ndim, "sum"), keepdims=keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        axes = _axes(axis, self.ndim, "mean")
+        n = self.data.size if axes is None else int(np.prod([self.shape[i] for i in axes]))
+        return _r.Sum.apply(self, axis=axes, keepdims=keepdims) * (1.0 / max(n, 1))
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        return _r.Max.apply(self, axis=_axes(axis, self.ndim, "max"), keepdims=keepdims)
+
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        return _r.Min.apply(self, axis=_axes(axis, self.ndim, "min"), keepdims=keepdims)
+
+    # -- shape --
+    def reshape(self, *shape: Any) -> "Tensor":
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return _s.Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def flatten(self) -> "Tensor":
+        return self.reshape(-1)
+
+    def permute(self, *dims: Any) -> "Tensor":
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        if sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
+            raise ShapeError(f"permute: {dims} is not a permutation of the {self.ndim} axes of shape {tuple(self.shape)}")
+        return _s.Permute.apply(self, dims=tuple(d % self.ndim for d in dims))
+
+    def transpose(self, dim0: int = 0, dim1: int = 1) -> "Tensor":
+        """Swap two axes (PyTorch's meaning; NumPy's full permutation is :meth:`permute`)."""
+        dims = list(range(self.ndim))
+        try:
+            dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+        except IndexError:
+            raise ShapeError(f"transpose: axes {dim0} and {dim1} out of range for shape {tuple(self.shape)}") from None
+        return _s.Permute.apply(self, dims=tuple(dims))
+
+    @property
+    def T(self) -> "Tensor":
+        return _s.Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
+
+    def expand(self, *shape: Any) -> "Tensor":
+        """Broadcast to ``shape``; ``-1`` keeps an axis as it is (PyTorch's expand)."""
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        lead = len(shape) - self.ndim
+        full = tuple(self.shape[i - lead] if (n == -1 and i >= lead) else n for i, n in enumerate(shape))
+        return self.broadcast_to(full)
+
+    def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
+        return _s.BroadcastTo.apply(self, shape=tuple(shape))
+
+    def squeeze(self, dim: int | None = None) -> "Tensor":
+        if dim is None:
+            shape = tuple(n for n in self.shape if n != 1)
+        else:
+            d = _axes(dim, self.ndim, "squeeze")[0]
+            shape = self.shape[:d] + self.shape[d + 1:] if self.shape[d] == 1 else self.shape
+        return self.reshape(shape)
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        d = dim if dim >= 0 else dim + self.ndim + 1
+        if not 0 <= d <= self.ndim:
+            raise ShapeError(f"unsqueeze: dim {dim} out of range for shape {tuple(self.shape)}")
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return _s.Index.apply(self, index=_index(index, self))
+
+    def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> list["Tensor"]:
+        return _fn_split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> list["Tensor"]:
+        return _fn_chunk(self, chunks, dim)
+
+    # no __iter__ over rows via __getitem__ by accident: be explicit and fast
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+
+class _HookHandle:
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+# ---- operand handling -------------------------------------------------------------------
+
+def _operands(op: str, a: Tensor, b: Any, tensor_only: bool = False) -> tuple[Any, Any]:
+    """Check and convert the other operand of a binary op.
+
+    Python numbers pass through (NumPy then keeps the tensor's dtype); arrays become
+    constant tensors; tensors must be on the same device, and two float tensors must share
+    a dtype. Integer or boolean operands join a float tensor in its dtype.
+    """
+    if isinstance(b, np.generic) and not tensor_only:
+        b = b.item()   # NumPy scalars act as Python numbers (np.float64 would upcast float32)
+    if isinstance(b, Tensor):
+        pass
+    elif isinstance(b, (bool, int, float)) and not tensor_only:
+        if isinstance(b, float) and a.data.dtype.kind in "biu":
+            a = a.astype(get_default_dtype())
+        return a, b
+    elif backend.is_array(b) or isinstance(b, (list, tuple, int, float, np.generic)):
+        b = Tensor._make(b if backend.is_array(b) else _as_array(b, None, None), False, None)
+    else:
+        raise DtypeError(f"{op}: unsupported operand of type {type(b).__name__} (with a tensor of shape {tuple(a.shape)})")
+    ad, bd = a.data, b.data
+    if type(ad) is not type(bd) or (type(ad) is not np.ndarray and ad.device != bd.device):
+        raise DeviceMismatchError(f"{op}: operands are on different devices ({a.device} and {b.device}); "
+                                  f"move one with .to({a.device!r}) or .to({b.device!r})")
+    if ad.dtype != bd.dtype:
+        fa, fb = ad.dtype.kind == "f", bd.dtype.kind == "f"
+        if fa and fb:
+            raise DtypeError(f"{op}: operands have different float dtypes ({ad.dtype} and {bd.dtype}); "
+                             f"convert one with .astype(...) — tinygrad_rnn never upcasts silently")
+        if fa:
+            b = Tensor._make(bd.astype(ad.dtype), False, None) if not b._requires_grad else b.astype(ad.dtype)
+        elif fb:
+            a = Tensor._make(ad.astype(bd.dtype), False, None) if not a._requires_grad else a.astype(bd.dtype)
+    return a, b
+
+
+def _axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
+    """Normalise an axis argument to a sorted tuple of non-negative axes (or None for all)."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for ax in axes:
+        if not -max(ndim, 1) <= ax < max(ndim, 1):
+            raise ShapeError(f"{op}: axis {ax} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(ax) % max(ndim, 1))
+    return tuple(sorted(out))
+
+
+def _index(index: Any, t: Tensor) -> Any:
+    """Turn tensors inside an index into arrays and check the device."""
+    def conv(i: Any) -> Any:
+        if isinstance(i, Tensor):
+            i = i.data
+        if backend.is_array(i):
+            if backend.device_of(i) != t.device:
+                raise DeviceMismatchError(f"index: tensor on {t.device} indexed with an array on {backend.device_of(i)}")
+            return i
+        if isinstance(i, list):
+            return backend.xp_of(t.data).asarray(i)
+        return i
+    return tuple(conv(i) for i in index) if isinstance(index, tuple) else conv(index)
+
+
+# ---- the backward walk ------------------------------------------------------------------
+
+def _topo_order(root: Tensor) -> list[Tensor]:
+    """Tensors that lead to ``root`` and require grad, inputs before outputs (iterative DFS)."""
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        t, done = stack.pop()
+        if done:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        ctx = t._ctx
+        if ctx is not None:
+            if ctx.freed:
+                raise GraphFreedError(
+                    f"backward: trying to go through the graph a second time (op {ctx.name!r}); its saved "
+                    f"values were freed by the first backward. Pass retain_graph=True to the first call")
+            for p, need in zip(ctx.parents, ctx.needs):
+                if need and id(p) not in seen:
+                    stack.append((p, False))
+    return order
+
+
+def _run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
+    grads: dict[int, Any] = {id(root): grad}
+    anomaly = state.anomaly
+    for t in reversed(_topo_order(root)):
+        g = grads.pop(id(t), None)
+        if g is None:
+            continue
+        if t._hooks:
+            for hook in list(t._hooks):
+                new = hook(Tensor._make(g, False, None))
+                if new is not None:
+                    g = new.data if isinstance(new, Tensor) else new
+        ctx = t._ctx
+        if ctx is None or t._retain:
+            if isinstance(g, np.generic):
+                g = np.asarray(g)
+            # out of place: the previous .grad is never mutated (another tensor may share it)
+            t.grad = Tensor._make(g if t.grad is None else t.grad.data + g, False, None)
+        if ctx is None:
+            continue
+        in_grads = ctx.backward(g)
+        if not isinstance(in_grads, tuple):
+            in_grads = (in_grads,)
+        if anomaly:
+            for ig in in_grads:
+                _check_finite(ig, ctx.name, "backward", ctx.parents, ctx)
+        for p, need, pg in zip(ctx.parents, ctx.needs, in_grads):
+            if not need or pg is None:
+                continue
+            if pg.shape != p.data.shape:
+                pg = unbroadcast(pg, p.data.shape)
+            key = id(p)
+            prev = grads.get(key)
+            grads[key] = pg if prev is None else prev + pg
+        if not retain_graph:
+            ctx.__dict__.clear()   # drop saved arrays; parents and scope stay for drawing
+            ctx.freed = True
+
+
+# the op library, imported last because it builds on Function and Tensor above
+from .ops import arithmetic as _a  # noqa: E402
+from .ops import matmul as _mm  # noqa: E402
+from .ops import reduce as _r  # noqa: E402
+from .ops import shape as _s  # noqa: E402
+from .ops import softmax as _sm  # noqa: E402
+from .ops import unary as _u  # noqa: E402
+from .ops.shape import chunk as _fn_chunk, split as _fn_split  # noqa: E402

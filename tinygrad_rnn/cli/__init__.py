@@ -1,0 +1,1 @@
+"""The ``tinygrad-rnn`` command line: one module per command."""

@@ -1,15 +1,63 @@
-"""``tinygrad-rnn bench``: benchmarks that print figures (filled in below)."""
+"""``tinygrad-rnn bench``: benchmarks that print figures (never pass/fail).
+
+    tinygrad-rnn bench ops                       # fixed cost per recorded op vs PyTorch
+    tinygrad-rnn bench lstm --hidden 64,256,512  # one training step, five implementations
+"""
 from __future__ import annotations
 
 import argparse
 
+from .main import CLIError
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not sizes or any(n <= 0 for n in sizes):
+        raise argparse.ArgumentTypeError(f"sizes must be positive integers, got {text!r}")
+    return sizes
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
+    return n
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="benchmarks: per-op overhead (ops) and training-step speed")
-    p.add_argument("what", choices=["ops"], help="what to time")
+    p = sub.add_parser("bench", help="benchmarks: per-op overhead (ops) and training-step speed (lstm|gru|rnn)")
+    p.add_argument("what", choices=["ops", "lstm", "gru", "rnn"],
+                   help="ops: fixed cost per recorded op; lstm/gru/rnn: a training step of that layer")
+    p.add_argument("--hidden", type=_sizes, default=[64, 256, 512], help="hidden sizes, e.g. 64,256,512")
+    p.add_argument("--batch", type=_positive, default=32)
+    p.add_argument("--steps", type=_positive, default=64, help="sequence length T")
+    p.add_argument("--input", type=_positive, default=64, help="input features")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--rounds", type=_positive, default=None,
+                   help="interleaved rounds (default: 15 for ops, 3 for layers)")
+    p.add_argument("--iters", type=_positive, default=5, help="timed training steps per process")
+    p.add_argument("--warmup", type=int, default=2, help="untimed steps per process")
+    p.add_argument("--links", type=_positive, default=500, help="chain length for `ops` (4 ops each)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bench.ops import main as bench_ops
-    return bench_ops(args)
+    from .. import backend
+    args.device = backend.parse_device(args.device)
+    if args.device != "cpu" and not backend.cuda_is_available():
+        raise CLIError(f"--device {args.device}: no GPU is available here (CuPy missing or no CUDA device)")
+    if args.what == "ops":
+        from ..bench.ops import main as bench_ops
+        args.rounds = args.rounds or 15
+        return bench_ops(args)
+    from ..bench.recurrent import main as bench_layers
+    args.rounds = args.rounds or 3
+    return bench_layers(args)

@@ -1,0 +1,1 @@
+"""Benchmarks behind ``tinygrad-rnn bench``: they print figures, they never assert them."""

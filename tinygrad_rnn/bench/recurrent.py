@@ -1,0 +1,80 @@
+"""``tinygrad-rnn bench lstm|gru|rnn``: one training step, five ways, side by side.
+
+Implementations: tinygrad_rnn's primitive path (the cell's equations as recorded ops),
+tinygrad_rnn's fused path (one whole-sequence op), PyTorch's primitive ops and its
+``nn.LSTM``/``nn.GRU``/``nn.RNN`` (when PyTorch is installed), and the hand-written NumPy
+forward + BPTT in ``numpy_reference.py`` (CPU only). Every round starts each implementation
+in a fresh process (``worker.py``), in the same order; the table shows the median over
+rounds of each process's median step time, the ratios, and peak training memory.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import subprocess
+import sys
+
+from .timing import median
+
+IMPLS = ["tinygrad-primitive", "tinygrad-fused", "torch-primitive", "torch-nn", "numpy"]
+
+
+def _available(device: str) -> list[str]:
+    out = []
+    has_torch = importlib.util.find_spec("torch") is not None
+    for impl in IMPLS:
+        if impl.startswith("torch") and not has_torch:
+            continue
+        if impl == "numpy" and device != "cpu":
+            continue
+        out.append(impl)
+    return out
+
+
+def _run_worker(spec: dict) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "tinygrad_rnn.bench.worker", json.dumps(spec)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{spec['impl']} failed:\n{proc.stderr.strip()[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(args: argparse.Namespace) -> int:
+    impls = _available(args.device)
+    if "torch-nn" not in impls:
+        print("(PyTorch is not installed: its rows are skipped; pip install torch to compare)")
+    results = []
+    for hidden in args.hidden:
+        spec = {"cell": args.what, "hidden": hidden, "batch": args.batch, "steps": args.steps,
+                "input": args.input, "output": 1, "dtype": args.dtype, "device": args.device,
+                "warmup": args.warmup, "iters": args.iters}
+        runs: dict[str, list[dict]] = {impl: [] for impl in impls}
+        for _ in range(args.rounds):
+            for impl in impls:
+                runs[impl].append(_run_worker({**spec, "impl": impl}))
+        row = {"hidden": hidden}
+        for impl, rs in runs.items():
+            row[impl] = {"ms": median([median(r["times"]) for r in rs]) * 1e3,
+                         "peak_mib": median([r["peak_mib"] for r in rs])}
+        results.append(row)
+        if not args.json:
+            _print_row(args, row, impls)
+    if args.json:
+        print(json.dumps({"cell": args.what, "batch": args.batch, "steps": args.steps,
+                          "input": args.input, "dtype": args.dtype, "device": args.device,
+                          "rounds": args.rounds, "results": results}))
+    return 0
+
+
+def _print_row(args: argparse.Namespace, row: dict, impls: list[str]) -> None:
+    ref = "numpy" if "numpy" in row else ("torch-nn" if "torch-nn" in row else impls[0])
+    print(f"\n{args.what.upper()} training step, H = {row['hidden']}, batch {args.batch}, "
+          f"{args.steps} steps, {args.input} inputs, {args.dtype}, {args.device} "
+          f"(median of {args.rounds} rounds x {args.iters} steps, fresh process each)")
+    print(f"{'implementation':<20}{'ms/step':>10}{'vs ' + ref:>14}{'vs torch-nn':>13}{'peak MiB':>10}")
+    for impl in impls:
+        ms = row[impl]["ms"]
+        vs_ref = ms / row[ref]["ms"]
+        vs_nn = f"{ms / row['torch-nn']['ms']:.2f}x" if "torch-nn" in row else "-"
+        print(f"{impl:<20}{ms:>10.2f}{vs_ref:>13.2f}x{vs_nn:>13}{row[impl]['peak_mib']:>10.1f}")

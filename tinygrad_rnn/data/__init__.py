@@ -1,0 +1,35 @@
+"""Tasks and data sets, all offline: generators for the classic long-lag benchmarks and
+loaders for files a user already has. Everything returns NumPy arrays (float32 inputs),
+takes a seed or a ``numpy.random.Generator``, and gives the same data for the same seed.
+
+* :mod:`.adding` — the adding problem (Hochreiter & Schmidhuber 1997, and the common variant)
+* :mod:`.reber` — the embedded Reber grammar (1997, experiment 1)
+* :mod:`.copy_task` — remember a few symbols across a long blank stretch
+* :mod:`.digits` — 8×8 handwritten digits read row by row (needs scikit-learn)
+* :mod:`.mnist` — MNIST from the standard IDX files in a folder of yours
+* :mod:`.text` — a character corpus for language modelling, with n-gram baselines
+"""
+from __future__ import annotations
+
+from typing import Union
+
+import numpy as np
+
+Seed = Union[int, np.random.Generator, None]
+
+
+def as_generator(seed: Seed) -> np.random.Generator:
+    """A ``numpy.random.Generator`` from an int seed (or the generator itself)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+def pad_sequences(seqs: list[np.ndarray], value: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Stack sequences of different lengths, (Lᵢ, …) each, into (N, max L, …) padded at the
+    end with ``value``; also return the lengths (N,) int64."""
+    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+    out = np.full((len(seqs), int(lengths.max(initial=0))) + seqs[0].shape[1:], value, dtype=seqs[0].dtype)
+    for i, s in enumerate(seqs):
+        out[i, :len(s)] = s
+    return out, lengths

@@ -1,0 +1,40 @@
+"""A fully connected layer: y = x Wᵀ + b."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..errors import ShapeError
+from ..tensor import Tensor
+from . import init
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x Wᵀ + b, applied to the last axis.
+
+    x: (..., in_features) -> y: (..., out_features). ``weight`` is (out_features, in_features)
+    and ``bias`` (out_features,), both U(−1/√in, 1/√in) at the start, as in PyTorch.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device: str | None = None, dtype: Any = None) -> None:
+        super().__init__()
+        if in_features <= 0 or out_features <= 0:
+            raise ValueError(f"Linear: in_features and out_features must be positive, got {in_features} and {out_features}")
+        self.in_features = in_features
+        self.out_features = out_features
+        k = 1.0 / math.sqrt(in_features)
+        draw = lambda shape: init.uniform(shape, -k, k)  # noqa: E731
+        self.weight = Parameter(init.initial_value(draw, (out_features, in_features), 1, dtype, device))
+        self.bias = Parameter(init.initial_value(draw, (out_features,), 1, dtype, device)) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ShapeError(f"Linear({self.in_features}, {self.out_features}): input of shape {tuple(x.shape)} "
+                             f"must end in {self.in_features} features")
+        y = x @ self.weight.T
+        return y if self.bias is None else y + self.bias
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

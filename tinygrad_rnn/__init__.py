@@ -24,3 +24,6 @@ from .tensor import Function, Tensor
 from . import nn  # noqa: E402  (after Tensor: nn builds on it)
 
 __version__ = "0.1.0"
+from . import optim  # noqa: E402
+from .checkpoint import CheckpointError, load, save  # noqa: E402
+from . import viz  # noqa: E402,F401  (drawings; graphviz/matplotlib load lazily)

@@ -1,0 +1,64 @@
+"""`tinygrad-rnn graph` and `tinygrad-rnn gradflow`."""
+from __future__ import annotations
+
+import importlib
+import pytest
+
+from tinygrad_rnn.cli.main import main
+
+render_mod = importlib.import_module("tinygrad_rnn.viz.render")   # the module (tg.viz.render is the function)
+
+
+def test_graph_writes_svg_and_says_where(tmp_path, capsys):
+    out = tmp_path / "lstm.svg"
+    assert main(["graph", "--cell", "lstm", "--steps", "4", "--hidden", "3", "--out", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    body = out.read_text()
+    assert "<svg" in body and "t=3" in body and "forget bias 0 (PyTorch default)" in body
+
+
+def test_graph_collapsed_png_and_format_override(tmp_path):
+    out = tmp_path / "rnn.png"
+    assert main(["graph", "--cell", "rnn", "--steps", "20", "--collapse", "--out", str(out)]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    dot = tmp_path / "lstm.txt"
+    assert main(["graph", "--cell", "lstm", "--forget-bias", "1", "--collapse", "--format", "dot",
+                 "--out", str(dot)]) == 0
+    text = dot.read_text()
+    assert text.startswith("digraph G {") and "forget bias 1 (TF/Keras style)" in text
+
+
+def test_graph_without_dot_writes_the_dot_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(render_mod.shutil, "which", lambda name: None)
+    out = tmp_path / "g.png"
+    assert main(["graph", "--cell", "gru", "--steps", "2", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert (tmp_path / "g.dot").read_text().startswith("digraph G {")
+    assert f"dot -Tpng {tmp_path / 'g.dot'} -o {out}" in err and "apt-get install graphviz" in err
+    assert not out.exists()
+
+
+def test_gradflow_chart(tmp_path, capsys):
+    out = tmp_path / "flow.png"
+    assert main(["gradflow", "--cells", "rnn,lstm,lstm:1,gru", "--steps", "15", "--hidden", "4",
+                 "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "LSTM, forget bias 1" in text and f"wrote {out}" in text
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("argv,msg", [
+    (["graph", "--cell", "transformer"], "--cell must be one of rnn, lstm, gru"),
+    (["graph", "--steps", "0"], "--steps must be a positive integer"),
+    (["graph", "--cell", "rnn", "--forget-bias", "1"], "--forget-bias only applies to --cell lstm"),
+    (["graph", "--out", "x.jpg"], "unknown format 'jpg'"),
+    (["gradflow", "--cells", "rnn,lstm:abc"], "is not a number"),
+    (["gradflow", "--cells", "gru:1"], "only lstm takes a forget bias"),
+    (["gradflow", "--cells", "rnn,elman"], "unknown cell 'elman'"),
+    (["gradflow", "--out", "flow.gif"], "--out must end in .png"),
+])
+def test_bad_arguments_are_one_clear_line(argv, msg, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert msg in err and len(err.splitlines()) == 1

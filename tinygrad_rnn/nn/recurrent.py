@@ -1,0 +1,243 @@
+"""Keras-style recurrent layers: ``Recurrent(cell)`` and ``Bidirectional(layer)``.
+
+These follow Keras' conventions rather than PyTorch's: inputs are batch-major (B, T, F),
+the layer returns the last output unless ``return_sequences=True``, and options such as
+``go_backwards``, ``stateful`` and variational ``dropout``/``recurrent_dropout`` are built in.
+Any :class:`~tinygrad_rnn.nn.RNNCellBase` works, including your own.
+
+==============================  =================================  =========================
+call                            returns                            shapes
+==============================  =================================  =========================
+``Recurrent(cell)(x)``          last output                        (B, H_out)
+``return_sequences=True``       every output                       (B, T, H_out)
+``return_state=True``           ``(output, h)`` / ``(output, h, c)``   h (B, H_out), c (B, H)
+``Bidirectional(layer)(x)``     merged outputs                     (B, [T,] 2·H_out) for concat
+==============================  =================================  =========================
+"""
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+from ..errors import DtypeError, ShapeError
+from ..modes import name_scope
+from ..ops.shape import cat, stack
+from ..tensor import Tensor
+from .cell_base import RNNCellBase
+from .init import uniform_
+from .module import Module
+from .rnn import dropout_mask, unroll, zero_state
+from .state import State, detach_state, pack_state, state_parts
+
+__all__ = ["Recurrent", "Bidirectional"]
+
+
+class Recurrent(Module):
+    """Run a cell over (batch, time, features) inputs, the way Keras' ``RNN(cell)`` does.
+
+    Args:
+        cell: any :class:`RNNCellBase` (``LSTMCell``, ``GRUCell``, your own).
+        return_sequences: return every step's output (B, T, H_out) instead of the last (B, H_out).
+        return_state: also return the final state parts: ``(output, h)`` or ``(output, h, c)``.
+        go_backwards: read the input from t = T−1 down to 0 and return the sequence in that
+            (reversed) processing order, as Keras does; the last output is the one after x_0.
+        stateful: the final state of sample i becomes the initial state of sample i in the
+            next call, detached from the graph, until :meth:`reset_states`. The batch size
+            must stay the same between calls.
+        dropout: fraction of input features dropped. One (B, I) mask per call, reused at
+            every step (Gal & Ghahramani's variational dropout), training mode only.
+        recurrent_dropout: fraction of ``h`` units dropped, one (B, H_out) mask per call,
+            reused at every step, training mode only. The mask multiplies h_{t−1} *before it
+            enters the cell*, so every use of h_{t−1} inside the cell sees the masked copy; the
+            state carried to the next step is not masked. For a simple RNN and an LSTM this is
+            exactly Keras (there h_{t−1} only enters the recurrent matmul); for a GRU it also
+            reaches the ``z ⊙ h_{t−1}`` interpolation, which Keras' implementation 1 leaves
+            unmasked (Keras 2.2's implementation 2 masks it too).
+        name: the outermost name scope of the unrolled graph (default: the cell class name
+            in lower case, e.g. ``"lstmcell"``).
+
+    Scopes recorded: ``(name, "layer0", "forward"|"backward", "t={t}")`` with t the
+    original time index; ``"backward"`` when ``go_backwards``.
+    """
+
+    def __init__(self, cell: RNNCellBase, *, return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 dropout: float = 0.0, recurrent_dropout: float = 0.0, name: str | None = None) -> None:
+        super().__init__()
+        if not isinstance(cell, RNNCellBase):
+            raise TypeError(f"Recurrent: cell must be an RNNCellBase, got {type(cell).__name__}")
+        for key, p in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+            if not 0.0 <= p < 1.0:
+                raise ValueError(f"Recurrent: {key} must be in [0, 1), got {p!r}")
+        self.cell = cell
+        self.return_sequences, self.return_state = return_sequences, return_state
+        self.go_backwards, self.stateful = go_backwards, stateful
+        self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
+        self.name = name or type(cell).__name__.lower()
+        self.states: State | None = None   # carried between calls when stateful
+
+    def extra_repr(self) -> str:
+        flags = [k for k in ("return_sequences", "return_state", "go_backwards", "stateful") if getattr(self, k)]
+        flags += [f"{k}={getattr(self, k)}" for k in ("dropout", "recurrent_dropout") if getattr(self, k)]
+        return ", ".join(flags)
+
+    def reset_states(self, states: State | None = None) -> None:
+        """Forget the carried state (back to zeros), or set it to ``states`` (detached)."""
+        self.states = None if states is None else detach_state(states)
+
+    def forward(self, x: Tensor, initial_state: State | None = None) -> Any:
+        """``x``: (B, T, I). ``initial_state``: the cell's state (``h`` or ``(h, c)``, each
+        (B, size)); zeros (or the carried state when stateful) if None."""
+        cell = self.cell
+        if not isinstance(x, Tensor):
+            raise TypeError(f"Recurrent({type(cell).__name__}): input must be a Tensor, got {type(x).__name__}")
+        if x.ndim != 3 or x.shape[2] != cell.input_size or x.shape[1] == 0:
+            raise ShapeError(f"Recurrent({type(cell).__name__}): expected input (batch, time, "
+                             f"{cell.input_size}) with time ≥ 1, got {tuple(x.shape)}")
+        ref = cell._ref()
+        if ref is not None and x.dtype != ref.dtype:
+            raise DtypeError(f"Recurrent({type(cell).__name__}): input is {x.dtype} but the cell's "
+                             f"parameters are {ref.dtype}")
+        batch, steps = x.shape[0], x.shape[1]
+        state = self._start_state(initial_state, batch, x)
+
+        in_mask = h_mask = None
+        if self.training and self.dropout > 0:
+            in_mask = dropout_mask((batch, cell.input_size), self.dropout, x)
+        if self.training and self.recurrent_dropout > 0:
+            h_index = cell.state_names.index("h") if "h" in cell.state_names else 0
+            h_mask = dropout_mask((batch, cell.state_sizes()[h_index]), self.recurrent_dropout, x)
+
+        def step_input(t: int) -> Tensor:
+            x_t = x[:, t]
+            x_t.name = f"x_{t}"
+            return x_t if in_mask is None else x_t * in_mask
+
+        times = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        with name_scope(self.name), name_scope("layer0"), \
+                name_scope("backward" if self.go_backwards else "forward"):
+            outs, state = unroll(cell, step_input, state, times, h_mask=h_mask)
+            output = stack(outs, 1) if self.return_sequences else outs[-1]
+        if self.stateful:
+            self.states = detach_state(state)
+        if self.return_state:
+            return (output,) + state_parts(state)
+        return output
+
+    def _start_state(self, initial_state: State | None, batch: int, x: Tensor) -> State:
+        cell = self.cell
+        who = f"Recurrent({type(cell).__name__})"
+        if initial_state is None and self.stateful and self.states is not None:
+            carried = state_parts(self.states)[0].shape[0]
+            if carried != batch:
+                raise ShapeError(f"{who}: stateful layer got a batch of {batch} but carries states "
+                                 f"for {carried} sequences; keep the batch size fixed or call "
+                                 f"reset_states() first")
+            return self.states
+        if initial_state is None:
+            return zero_state(cell, batch, x)
+        parts = state_parts(initial_state)
+        if len(parts) != len(cell.state_names):
+            raise ShapeError(f"{who}: initial_state must have {len(cell.state_names)} part(s) "
+                             f"{cell.state_names}, got {len(parts)}")
+        for n, p, size in zip(cell.state_names, parts, cell.state_sizes()):
+            if not isinstance(p, Tensor) or tuple(p.shape) != (batch, size):
+                shape = tuple(p.shape) if isinstance(p, Tensor) else type(p).__name__
+                raise ShapeError(f"{who}: initial state {n} must be a Tensor of shape {(batch, size)}, got {shape}")
+        return pack_state(parts)
+
+
+class Bidirectional(Module):
+    """Run a :class:`Recurrent` layer forwards and a copy of it backwards, then merge (Keras).
+
+    Args:
+        layer: the forward layer. Its backward twin is a deep copy with ``go_backwards``
+            flipped and fresh weights (the cell's ``reset_parameters()`` if it has one,
+            else PyTorch's U(−1/√H, 1/√H) for every parameter), unless ``backward_layer``
+            is given.
+        merge_mode: ``"concat"`` ([fwd | bwd] on the last axis, PyTorch's layout), ``"sum"``,
+            ``"mul"``, ``"ave"``, or ``None`` for a list ``[fwd, bwd]``.
+
+    With ``return_sequences`` the backward outputs are put back in the original time order
+    before merging, so step t of the result sees x_0..x_t forwards and x_t..x_{T−1}
+    backwards. With ``return_state`` the result is ``(output, *forward_state, *backward_state)``
+    (``output`` is the list when ``merge_mode`` is None, flattened in front as in Keras).
+    """
+
+    merge_modes = ("concat", "sum", "mul", "ave", None)
+
+    def __init__(self, layer: Recurrent, merge_mode: str | None = "concat",
+                 backward_layer: Recurrent | None = None) -> None:
+        super().__init__()
+        if not isinstance(layer, Recurrent):
+            raise TypeError(f"Bidirectional: layer must be a Recurrent layer, got {type(layer).__name__}")
+        if merge_mode not in self.merge_modes:
+            raise ValueError(f"Bidirectional: merge_mode must be one of {self.merge_modes}, got {merge_mode!r}")
+        if backward_layer is None:
+            backward_layer = copy.deepcopy(layer)
+            backward_layer.go_backwards = not layer.go_backwards
+            backward_layer.states = None
+            _fresh_weights(backward_layer.cell)
+        elif not isinstance(backward_layer, Recurrent):
+            raise TypeError(f"Bidirectional: backward_layer must be a Recurrent layer, got {type(backward_layer).__name__}")
+        if backward_layer.go_backwards == layer.go_backwards:
+            raise ValueError("Bidirectional: backward_layer must have the opposite go_backwards of layer")
+        for key in ("return_sequences", "return_state"):
+            if getattr(backward_layer, key) != getattr(layer, key):
+                raise ValueError(f"Bidirectional: layer and backward_layer disagree on {key}")
+        self.forward_layer = layer
+        self.backward_layer = backward_layer
+        self.merge_mode = merge_mode
+
+    def reset_states(self) -> None:
+        self.forward_layer.reset_states()
+        self.backward_layer.reset_states()
+
+    def forward(self, x: Tensor, initial_state: tuple[State, State] | None = None) -> Any:
+        """``x``: (B, T, I). ``initial_state``: ``(forward_state, backward_state)`` or None."""
+        fw_init = bw_init = None
+        if initial_state is not None:
+            if not isinstance(initial_state, (tuple, list)) or len(initial_state) != 2:
+                raise ShapeError("Bidirectional: initial_state must be (forward_state, backward_state)")
+            fw_init, bw_init = initial_state
+        fwd, bwd = self.forward_layer(x, fw_init), self.backward_layer(x, bw_init)
+        fw_states: tuple = ()
+        bw_states: tuple = ()
+        if self.forward_layer.return_state:
+            fwd, fw_states = fwd[0], fwd[1:]
+            bwd, bw_states = bwd[0], bwd[1:]
+        if self.forward_layer.return_sequences:
+            # the go_backwards layer returns its steps in reading order: put them back at their t
+            if self.backward_layer.go_backwards:
+                bwd = bwd[:, ::-1]
+            else:
+                fwd = fwd[:, ::-1]
+        if self.merge_mode == "concat":
+            out: Any = cat([fwd, bwd], -1)
+        elif self.merge_mode == "sum":
+            out = fwd + bwd
+        elif self.merge_mode == "mul":
+            out = fwd * bwd
+        elif self.merge_mode == "ave":
+            out = (fwd + bwd) * 0.5
+        else:
+            out = [fwd, bwd]
+        if not self.forward_layer.return_state:
+            return out
+        head = tuple(out) if isinstance(out, list) else (out,)
+        return head + tuple(fw_states) + tuple(bw_states)
+
+
+def _fresh_weights(cell: RNNCellBase) -> None:
+    """New random weights for a copied cell, so the two directions do not start equal.
+
+    ``reset_parameters()`` redraws what the cell made with ``new_parameter`` (with its own
+    initialisers); any other parameter (a user cell's plain ``Parameter``) gets PyTorch's
+    U(−1/√H, 1/√H)."""
+    cell.reset_parameters()
+    redrawn = {id(entry[0]) for entry in cell.__dict__.get("_initializers", ())}
+    k = 1.0 / math.sqrt(cell.hidden_size)
+    for p in cell.parameters():
+        if id(p) not in redrawn:
+            uniform_(p, -k, k)

@@ -74,6 +74,9 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     if ref is None:
         raise DtypeError("where: at least one of the two value operands must be a Tensor")
     backend.check_same_device("where", ref.data, c.data)
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
+    # the same operand rules as arithmetic: arrays become constants, float dtypes must match
+    if isinstance(a, Tensor):
         a, b = _operands("where", a, b)
+    else:
+        b, a = _operands("where", b, a)
     return Where.apply(c, a, b)

@@ -30,8 +30,9 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor] | Tensor, eps:
     """
     if isinstance(inputs, Tensor):
         inputs = (inputs,)
-    xs = [Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad) if isinstance(x, Tensor)
-          and x.dtype.kind == "f" else x for x in inputs]
+    # C-contiguous float64 copies, so that the flat view below really perturbs each input
+    xs = [Tensor(x.data.astype(np.float64, order="C"), requires_grad=x.requires_grad)
+          if isinstance(x, Tensor) and x.dtype.kind == "f" else x for x in inputs]
     if not any(isinstance(x, Tensor) and x.requires_grad for x in xs):
         raise GradcheckError("gradcheck: no input has requires_grad=True, so there is nothing to check")
 

@@ -9,6 +9,8 @@ import functools
 from typing import Any, Callable, Iterator
 from contextlib import contextmanager
 
+import numpy as np
+
 
 class _State:
     __slots__ = ("grad_enabled", "scope", "anomaly")
@@ -44,14 +46,16 @@ class _GradMode:
         return wrapper
 
 
-def no_grad() -> _GradMode:
-    """Ops inside record no graph: for evaluation, sampling and parameter updates."""
-    return _GradMode(False)
+def no_grad(fn: Callable | None = None) -> Any:
+    """Ops inside record no graph: for evaluation, sampling and parameter updates.
+
+    ``with no_grad():``, ``@no_grad()`` and ``@no_grad`` all work."""
+    return _GradMode(False) if fn is None else _GradMode(False)(fn)
 
 
-def enable_grad() -> _GradMode:
-    """Turn recording back on inside a ``no_grad`` block."""
-    return _GradMode(True)
+def enable_grad(fn: Callable | None = None) -> Any:
+    """Turn recording back on inside a ``no_grad`` block (also a decorator)."""
+    return _GradMode(True) if fn is None else _GradMode(True)(fn)
 
 
 def is_grad_enabled() -> bool:
@@ -88,6 +92,8 @@ def detect_anomaly() -> Iterator[None]:
     saved = state.anomaly
     state.anomaly = True
     try:
-        yield
+        # NumPy would also warn about each NaN/Inf; the AnomalyError says it once, with more
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            yield
     finally:
         state.anomaly = saved

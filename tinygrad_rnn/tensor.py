@@ -61,6 +61,8 @@ class Function:
         except (ValueError, IndexError) as e:
             # NumPy/CuPy's own message, but named after our op and our operands.
             raise ShapeError(f"{cls.name}: cannot apply to {describe(inputs)}: {e}") from None
+        except TypeError as e:   # e.g. NumPy refuses `-` on booleans
+            raise DtypeError(f"{cls.name}: cannot apply to {describe(inputs)}: {e}") from None
         if isinstance(out, np.generic):   # NumPy returns scalars from 0-d math; keep arrays
             out = np.asarray(out)
         needs = tuple(isinstance(x, Tensor) and x._requires_grad for x in inputs)
@@ -129,6 +131,8 @@ def _as_array(data: Any, dtype: Any, device: str | None) -> Any:
     """Build the backend array for ``Tensor(data, dtype=, device=)``."""
     if isinstance(data, Tensor):
         data = data.data
+    if type(data) is not np.ndarray and isinstance(data, np.ndarray):
+        data = np.asarray(data)   # np.matrix, memmap, masked arrays: plain arrays, plain semantics
     if backend.is_array(data):
         arr = data if dtype is None else data.astype(as_dtype(dtype), copy=False)
     else:
@@ -245,6 +249,13 @@ class Tensor:
 
     def __len__(self) -> int:
         return len(self.data)
+
+    def __bool__(self) -> bool:
+        # Without this every tensor is truthy, and `while loss > 0.1:` would never end.
+        if self.data.size != 1:
+            raise ShapeError(f"bool: the truth value of a tensor of shape {tuple(self.shape)} is ambiguous; "
+                             f"use .any() on .numpy(), or compare one element")
+        return bool(self.data)
 
     def __repr__(self) -> str:
         host = backend.to_numpy(self.data)
@@ -407,6 +418,8 @@ class Tensor:
 
     def __rpow__(self, base: Any) -> "Tensor":
         # base ** x = exp(x · ln base): composed, so its gradient comes for free.
+        if isinstance(base, np.generic):
+            base = base.item()
         if not isinstance(base, (int, float)) or base <= 0:
             raise DtypeError(f"pow: a scalar base must be a positive number, got {base!r}")
         return (self * float(np.log(base))).exp()
@@ -497,7 +510,7 @@ class Tensor:
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
         axes = _axes(axis, self.ndim, "mean")
         n = self.data.size if axes is None else int(np.prod([self.shape[i] for i in axes]))
-        return _r.Sum.apply(self, axis=axes, keepdims=keepdims) * (1.0 / max(n, 1))
+        return _r.Sum.apply(self, axis=axes, keepdims=keepdims) * (1.0 / n if n else float("nan"))
 
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
         return _r.Max.apply(self, axis=_axes(axis, self.ndim, "max"), keepdims=keepdims)
@@ -517,7 +530,8 @@ class Tensor:
 
     def permute(self, *dims: Any) -> "Tensor":
         dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        if sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
+        if any(not -self.ndim <= d < self.ndim for d in dims) or \
+                sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
             raise ShapeError(f"permute: {dims} is not a permutation of the {self.ndim} axes of shape {tuple(self.shape)}")
         return _s.Permute.apply(self, dims=tuple(d % self.ndim for d in dims))
 
@@ -599,7 +613,7 @@ def _operands(op: str, a: Tensor, b: Any, tensor_only: bool = False) -> tuple[An
             a = a.astype(get_default_dtype())
         return a, b
     elif backend.is_array(b) or isinstance(b, (list, tuple, int, float, np.generic)):
-        b = Tensor._make(b if backend.is_array(b) else _as_array(b, None, None), False, None)
+        b = Tensor._make(_as_array(b, None, None), False, None)
     else:
         raise DtypeError(f"{op}: unsupported operand of type {type(b).__name__} (with a tensor of shape {tuple(a.shape)})")
     ad, bd = a.data, b.data
@@ -640,8 +654,9 @@ def _index(index: Any, t: Tensor) -> Any:
             if backend.device_of(i) != t.device:
                 raise DeviceMismatchError(f"index: tensor on {t.device} indexed with an array on {backend.device_of(i)}")
             return i
-        if isinstance(i, list):
-            return backend.xp_of(t.data).asarray(i)
+        if isinstance(i, list):   # an empty list would become a float array: make it an index
+            xp = backend.xp_of(t.data)
+            return xp.asarray(i) if i else xp.zeros(0, dtype=xp.intp)
         return i
     return tuple(conv(i) for i in index) if isinstance(index, tuple) else conv(index)
 
@@ -676,6 +691,7 @@ def _topo_order(root: Tensor) -> list[Tensor]:
 
 def _run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
     grads: dict[int, Any] = {id(root): grad}
+    stored: set[int] = {id(grad)}   # arrays already handed out (or the caller's own): copy, don't share
     anomaly = state.anomaly
     for t in reversed(_topo_order(root)):
         g = grads.pop(id(t), None)
@@ -688,10 +704,20 @@ def _run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
                     g = new.data if isinstance(new, Tensor) else new
         ctx = t._ctx
         if ctx is None or t._retain:
-            if isinstance(g, np.generic):
-                g = np.asarray(g)
-            # out of place: the previous .grad is never mutated (another tensor may share it)
-            t.grad = Tensor._make(g if t.grad is None else t.grad.data + g, False, None)
+            # .grad belongs to the user, who may scale it in place (clipping, optimizers), so
+            # each tensor gets its own writable array: an op may hand one array to two
+            # inputs (a + b), and broadcast gradients are read-only views. Accumulation is
+            # out of place for the same reason.
+            if t.grad is not None:
+                mine = t.grad.data + g
+            elif isinstance(g, np.generic):
+                mine = np.asarray(g)
+            elif g.base is not None or id(g) in stored:
+                mine = g.copy()
+            else:
+                mine = g
+            stored.add(id(mine))
+            t.grad = Tensor._make(mine, False, None)
         if ctx is None:
             continue
         in_grads = ctx.backward(g)

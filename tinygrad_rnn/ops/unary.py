@@ -109,7 +109,7 @@ class HardSigmoid(Function):
         return xp_of(x).clip(z, 0, 1)
 
     def backward(self, g: Any) -> Any:
-        return g * (0.2 * self.inside)
+        return g * self.inside * 0.2   # bool mask first: a float64 0.2·mask would upcast g
 
 
 class Clip(Function):

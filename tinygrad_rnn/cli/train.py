@@ -119,7 +119,8 @@ def run_train(args: argparse.Namespace) -> int:
                           embedding_dim=getattr(task, "embedding_dim", None), fused=not args.primitive).to(device)
     optimizer = _optimizer(args.optimizer, model.parameters(), args.lr or d["lr"])
     out = args.out or os.path.join("runs", f"{args.task}-{args.cell}")
-    run = Run(task, model, optimizer, out, clip or None, batch, vars(args).copy())
+    stored_args = {k: v for k, v in vars(args).items() if k != "func"}
+    run = Run(task, model, optimizer, out, clip or None, batch, stored_args)
     if args.resume:
         if not os.path.exists(run.checkpoint_path):
             raise CLIError(f"--resume: no checkpoint at {run.checkpoint_path}")

@@ -154,7 +154,7 @@ class RNNBase(Module):
     def __init__(self, cell: Callable[..., RNNCellBase], input_size: int, hidden_size: int,
                  num_layers: int = 1, bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, *, name: str | None = None,
-                 **cell_kwargs: Any) -> None:
+                 fused: bool = False, **cell_kwargs: Any) -> None:
         super().__init__()
         kind = type(self).__name__
         if not isinstance(num_layers, int) or num_layers < 1:
@@ -184,6 +184,12 @@ class RNNBase(Module):
             width = self.num_directions * cells[-1].output_size
         # a plain list, not sub-modules: the parameters are registered above, once, by flat name
         self.cells = cells
+        if fused:
+            reason = fused_unsupported(cells[0])
+            if reason:
+                raise ValueError(f"{kind}: fused=True runs PyTorch's RNN/LSTM/GRU equations only, and {reason}; "
+                                 f"use fused=False for this cell")
+        self.fused = bool(fused)
 
     @property
     def num_directions(self) -> int:
@@ -255,6 +261,14 @@ class RNNBase(Module):
             x_t.name = f"x_{t}"
             return x_t
 
+        if self.fused:
+            with name_scope(self.name):
+                output, final = self._forward_fused(x, initial, masks, time_axis)
+            if unbatched:
+                output = output.squeeze(1)
+                final = tuple(f.squeeze(1) for f in final)
+            return output, pack_state(final)
+
         step_input: Callable[[int], Tensor] = slice_input
         finals: list[tuple[Tensor, ...]] = []
         with name_scope(self.name):
@@ -284,6 +298,40 @@ class RNNBase(Module):
             output = output.squeeze(1)
             final = tuple(f.squeeze(1) for f in final)
         return output, pack_state(final)
+
+    def _forward_fused(self, x: Tensor, initial: tuple[Tensor, ...] | None, masks: list[Tensor] | None,
+                       time_axis: int) -> tuple[Tensor, tuple[Tensor, ...]]:
+        """The whole stack with one fused op per (layer, direction): the same numbers as the
+        step-by-step cells (see :mod:`tinygrad_rnn.fused`), drawn as one ``*_sequence`` node."""
+        seq = x if time_axis == 0 else x.permute(1, 0, 2)          # (T, B, I)
+        steps, batch = seq.shape[0], seq.shape[1]
+        mask = None
+        if masks is not None:
+            xp = backend.xp_of(x.data)
+            mask = xp.stack([m.data[:, 0] for m in masks])          # (T, B) bool
+        D, L = self.num_directions, self.num_layers
+        finals: list[tuple[Tensor, ...]] = []
+        for layer in range(L):
+            outs = []
+            for direction in range(D):
+                cell = self.cells[layer * D + direction]
+                with name_scope(f"layer{layer}"), name_scope("backward" if direction else "forward"):
+                    if initial is None:
+                        parts = state_parts(zero_state(cell, batch, x))
+                    else:
+                        parts = tuple(p[layer * D + direction] for p in initial)
+                    packed = _fused_sequence(cell, seq, parts, mask, reverse=bool(direction))
+                    outs.append(packed[:steps])
+                    final = tuple(packed[steps + k] for k in range(len(parts)))
+                    for n, f in zip(cell.state_names, final):
+                        f.name = f"{n}_n"
+                    finals.append(final)
+            seq = outs[0] if D == 1 else cat(outs, -1)
+            if layer < L - 1 and self.training and self.dropout > 0:
+                seq = seq * dropout_mask((steps, batch, self.output_size), self.dropout, seq)
+        output = seq if time_axis == 0 else seq.permute(1, 0, 2)
+        final = tuple(stack([f[k] for f in finals], 0) for k in range(len(self.state_names)))
+        return output, final
 
     def _next_input(self, per_direction: list[list[Tensor]], steps: int, batch: int) -> Callable[[int], Tensor]:
         """Input of the next layer at step t: this layer's [forward | backward] outputs, with
@@ -335,6 +383,54 @@ def _torch_ordered(named: Any) -> list[tuple[str, Parameter]]:
     items = list(named)
     rank = {n: i for i, n in enumerate(_TORCH_ORDER)}
     return sorted(items, key=lambda kv: rank.get(kv[0], len(_TORCH_ORDER)))
+
+
+def fused_unsupported(cell: RNNCellBase) -> str | None:
+    """Why ``cell`` cannot run as a fused sequence op, or None when it can.
+
+    The fused kernels compute PyTorch's three cells (plus TensorFlow's constant
+    ``forget_bias``); any other option — peepholes, the 1997 cell, projections, other
+    activations, Cho's GRU, a user's own cell — runs step by step on the primitive ops."""
+    from . import activations
+    from .gru_cell import GRUCell
+    from .lstm_cell import LSTMCell
+    from .rnn_cell import RNNCell
+    if type(cell) is RNNCell:
+        return None if cell.nonlinearity in ("tanh", "relu") else f"nonlinearity {cell.nonlinearity!r} is not fused"
+    if type(cell) is LSTMCell:
+        if cell.peepholes or not cell.forget_gate or cell.proj_size:
+            return "peepholes, forget_gate=False and proj_size are not fused"
+        if cell.forget_bias and cell.bias_ih is None:
+            return "forget_bias needs bias=True when fused"
+        default = cell.activation is activations.get("tanh") and cell.recurrent_activation is activations.get("sigmoid")
+        return None if default else "only tanh/sigmoid activations are fused"
+    if type(cell) is GRUCell:
+        if not cell.reset_after:
+            return "reset_after=False is not fused"
+        default = cell.activation is activations.get("tanh") and cell.recurrent_activation is activations.get("sigmoid")
+        return None if default else "only tanh/sigmoid activations are fused"
+    return f"{type(cell).__name__} is not one of RNNCell, LSTMCell, GRUCell"
+
+
+def _fused_sequence(cell: RNNCellBase, seq: Tensor, parts: tuple[Tensor, ...], mask: Any, reverse: bool) -> Tensor:
+    """Run one direction of one layer as a single fused op; returns its packed output."""
+    from ..fused import GRUSequence, LSTMSequence, RNNSequence
+    from .lstm_cell import LSTMCell
+    from .rnn_cell import RNNCell
+    weights = (cell.weight_ih, cell.weight_hh)
+    biases: tuple = () if cell.bias_ih is None else (cell.bias_ih, cell.bias_hh)
+    if isinstance(cell, LSTMCell):
+        if cell.forget_bias and biases:
+            # TF's constant on the forget pre-activation is a constant on the bias's f slice
+            H = cell.hidden_size
+            shift = np.zeros(4 * H, dtype=cell.bias_ih.dtype)
+            shift[H:2 * H] = cell.forget_bias
+            biases = (cell.bias_ih + backend.to_device(shift, cell.bias_ih.device), cell.bias_hh)
+        return LSTMSequence.apply(seq, parts[0], parts[1], *weights, *biases, mask=mask, reverse=reverse)
+    if isinstance(cell, RNNCell):
+        return RNNSequence.apply(seq, parts[0], *weights, *biases, mask=mask, reverse=reverse,
+                                 nonlinearity=cell.nonlinearity)
+    return GRUSequence.apply(seq, parts[0], *weights, *biases, mask=mask, reverse=reverse)
 
 
 class RNN(RNNBase):

@@ -54,8 +54,17 @@ class Function:
     def apply(cls, *inputs: Any, **kwargs: Any) -> "Tensor":
         """Run the op on tensors (or constants) and record it when a gradient is needed."""
         fn = cls()
+        arrays, needs, wanted = [], [], False
+        for x in inputs:   # one pass: raw arrays for forward, and which inputs need a gradient
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                needs.append(x._requires_grad)
+                wanted = wanted or x._requires_grad
+            else:
+                arrays.append(x)
+                needs.append(False)
         try:
-            out = fn.forward(*[x.data if isinstance(x, Tensor) else x for x in inputs], **kwargs)
+            out = fn.forward(*arrays, **kwargs)
         except TinygradRNNError:
             raise
         except (ValueError, IndexError) as e:
@@ -65,12 +74,11 @@ class Function:
             raise DtypeError(f"{cls.name}: cannot apply to {describe(inputs)}: {e}") from None
         if isinstance(out, np.generic):   # NumPy returns scalars from 0-d math; keep arrays
             out = np.asarray(out)
-        needs = tuple(isinstance(x, Tensor) and x._requires_grad for x in inputs)
-        record = state.grad_enabled and any(needs)
+        record = wanted and state.grad_enabled
         t = Tensor._make(out, record, fn if record else None)
         if record:
             fn.parents = inputs
-            fn.needs = needs
+            fn.needs = tuple(needs)
             fn.scope = state.scope
             fn.freed = False
             fn.origin = _user_line() if state.anomaly else None

@@ -32,7 +32,7 @@ class Permute(Function):
     name = "permute"
 
     def forward(self, x: Any, dims: tuple) -> Any:
-        self.inverse = tuple(np.argsort(dims))
+        self.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
         return x.transpose(dims)
 
     def backward(self, g: Any) -> Any:

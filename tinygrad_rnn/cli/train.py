@@ -57,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, help="run folder (default: runs/TASK-CELL)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
     p.add_argument("--eval-every", type=_positive(int), default=None, help="evaluate and checkpoint every N steps")
+    p.add_argument("--log-every", type=_positive(int), default=10, help="write the training loss every N steps")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs only)")
     p.add_argument("--primitive", action="store_true",
                    help="run the cells as recorded primitive ops instead of the fused kernels (slower)")
@@ -133,7 +134,8 @@ def run_train(args: argparse.Namespace) -> int:
         os.remove(os.path.join(out, "metrics.jsonl"))   # a fresh run starts a fresh log
     print(f"{args.task}: {args.cell}, hidden {model.config['hidden_size']}, {model.num_parameters()} parameters, "
           f"{steps} steps of batch {batch}, {args.optimizer} lr {args.lr or d['lr']}, clip {clip or 'off'}, {device}")
-    result = run.train(steps, eval_every=args.eval_every or max(1, steps // 5), progress=not args.no_progress)
+    result = run.train(steps, eval_every=args.eval_every or max(1, steps // 5), log_every=args.log_every,
+                       progress=not args.no_progress)
     print(f"final: {result['summary']}" if result else "no evaluation ran")
     print(f"wrote {out}/metrics.jsonl, {out}/loss.png and {out}/checkpoint.npz")
     return 0

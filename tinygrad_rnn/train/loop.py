@@ -77,7 +77,7 @@ class Run:
                 self.step += 1
                 seen += self.batch_size
                 value = loss.item()
-                if self.step % log_every == 0 or self.step == steps:
+                if self.step % log_every == 0:   # by step number alone, so a resumed run logs the same steps
                     rate = seen / max(time.perf_counter() - t0, 1e-9)
                     self._log({"step": self.step, "loss": value, "grad_norm": grad_norm, "seq_per_s": rate})
                     bar.set_postfix(loss=f"{value:.4f}", seq_s=f"{rate:.0f}")

@@ -1,0 +1,295 @@
+# %% [markdown]
+# # 2. Tensors and reverse mode
+# > Broadcasting and summed-back gradients, accumulation, topological order, no_grad, detach, gradcheck.
+#
+# **What you will learn**
+#
+# * what changes when the numbers of lesson 1 become arrays: shapes, and **broadcasting**;
+# * why the gradient of a broadcast input is a *sum*, and where the library does that sum;
+# * why gradients **accumulate** (`a + a` has gradient 2) and what that means for `.grad`;
+# * the **topological order** that the backward walk follows;
+# * how to switch recording off (`tg.no_grad()`) and cut a graph (`.detach()`);
+# * how `tg.gradcheck` catches a wrong gradient, and what a small network's graph looks like.
+#
+# Run it with `tinygrad-rnn lesson 2`; pictures go to `tinygrad_rnn_lessons/02_reverse_mode/`.
+
+# %%
+import inspect
+
+import numpy as np
+
+import tinygrad_rnn as tg
+from tinygrad_rnn.tensor import _topo_order, unbroadcast
+from tinygrad_rnn.lessons import check, fast, out_dir
+
+OUT = out_dir("02_reverse_mode")
+tg.manual_seed(0)
+rng = np.random.default_rng(0)      # our own NumPy numbers, to compute answers independently
+
+# %% [markdown]
+# ## 1. From numbers to tensors
+#
+# A tensor is an array plus the bookkeeping of lesson 1: where it came from and, after
+# `backward()`, its gradient. The rule that makes arrays work is simple: **`x.grad` has the
+# same shape as `x`**, and its element `[i, j]` is `∂L/∂x[i, j]`. The loss `L` must be a
+# single number, so we usually end with `.sum()` or `.mean()`.
+#
+# Take `L = Σ (x ⊙ w)` with `x` and `w` both of shape (2, 3). Each `x[i, j]` meets exactly one
+# `w[i, j]`, so `∂L/∂x = w` element by element.
+
+# %%
+x_np = rng.standard_normal((2, 3))
+w_np = rng.standard_normal((2, 3))
+x = tg.tensor(x_np, dtype=tg.float64, requires_grad=True)
+w = tg.tensor(w_np, dtype=tg.float64, requires_grad=True)
+L = (x * w).sum()
+L.backward()
+print("x.grad =\n", x.grad.numpy())
+check(x.grad.shape == x.shape, "x.grad has the shape of x")
+check(np.allclose(x.grad.numpy(), w_np) and np.allclose(w.grad.numpy(), x_np),
+      "∂Σ(x⊙w)/∂x = w and ∂Σ(x⊙w)/∂w = x")
+
+# %% [markdown]
+# ## 2. Broadcasting, and why its gradient is a sum
+#
+# A layer adds one bias vector `b` (shape (3,)) to every row of a batch `y = x + b` with
+# `x` of shape (4, 3). NumPy **broadcasts**: it acts as if `b` were copied into 4 rows.
+# Each element `b[j]` is therefore *used four times*, once per row. In lesson 1 a value used
+# twice received gradient from both uses, and the same happens here:
+#
+# $$\frac{\partial L}{\partial b_j} = \sum_{i} \frac{\partial L}{\partial y_{ij}}.$$
+#
+# So the gradient that arrives with shape (4, 3) must be summed over the broadcast axis to
+# get back to (3,). The library does this in one place, for every op:
+
+# %%
+print(inspect.getsource(unbroadcast))
+
+# %%
+x = tg.tensor(rng.standard_normal((4, 3)), dtype=tg.float64, requires_grad=True)
+b = tg.tensor(rng.standard_normal(3), dtype=tg.float64, requires_grad=True)
+c = tg.tensor(rng.standard_normal((4, 3)), dtype=tg.float64)   # fixed weights for the loss
+y = x + b
+L = (y * c).sum()          # ∂L/∂y = c
+L.backward()
+print("b.grad =", b.grad.numpy())
+check(b.grad.shape == (3,), "b.grad has b's shape (3,), not the broadcast shape (4, 3)")
+check(np.allclose(b.grad.numpy(), c.numpy().sum(axis=0)), "∂L/∂b is ∂L/∂y summed over the rows")
+
+# %% [markdown]
+# The same holds for size-1 axes: a (4, 1) column added to a (4, 3) matrix receives the sum
+# over the three columns, kept as shape (4, 1).
+
+# %%
+col = tg.tensor(rng.standard_normal((4, 1)), dtype=tg.float64, requires_grad=True)
+((x.detach() + col) * c).sum().backward()
+check(col.grad.shape == (4, 1) and np.allclose(col.grad.numpy(), c.numpy().sum(axis=1, keepdims=True)),
+      "a (4, 1) column gets ∂L/∂y summed over axis 1, shape kept")
+
+# %% [markdown]
+# ## 3. Gradients accumulate
+#
+# What is the gradient of `L = a + a`? The answer is 2, because `a` is used twice, and the walk
+# must **add** the two contributions, never overwrite one with the other. (An early
+# mistake in many hand-written engines is `a.grad = g` instead of `a.grad += g`: then `a + a`
+# gets gradient 1.)
+
+# %%
+a = tg.tensor(3.0, dtype=tg.float64, requires_grad=True)
+(a + a).backward()
+print("∂(a + a)/∂a =", a.grad.item())
+check(a.grad.item() == 2.0, "a + a has gradient 2: the two uses add up")
+
+a.zero_grad()
+(a * a * a).backward()
+check(abs(a.grad.item() - 27.0) < 1e-12, "a·a·a at a = 3 has gradient 3a² = 27")
+
+# %% [markdown]
+# Accumulation has a second face: **a leaf's `.grad` also accumulates across `backward()`
+# calls**. Run backward twice without clearing and you get the sum. This is a feature (it
+# lets you add gradients over several small batches before one optimiser step), but it means
+# a training loop must clear gradients before each step: `optimizer.zero_grad()` or
+# `model.zero_grad()`.
+
+# %%
+a.zero_grad()
+for _ in range(3):
+    (a * 2.0).backward()
+print("after three backward() calls: a.grad =", a.grad.item())
+check(a.grad.item() == 6.0, "three backward passes of 2a leave a.grad = 2 + 2 + 2")
+
+# %% [markdown]
+# ## 4. Topological order
+#
+# Backward may only pass on a node's gradient once *all* of it has arrived, which means
+# after every consumer of the node has been visited. Listing nodes so that each one comes
+# after its inputs (a **topological order**) and walking that list backwards guarantees it.
+# Here is the library's version, written as a loop with an explicit stack: an unrolled RNN can
+# be thousands of ops deep, deeper than Python's recursion limit.
+
+# %%
+print(inspect.getsource(_topo_order))
+
+# %% [markdown]
+# A diamond shows why the order matters: `u = 2p`, `v = p²`, `L = u·v`. Both `u` and `v`
+# feed `L`, and both depend on `p`, so `p` must wait for both.
+
+# %%
+p = tg.tensor(1.5, dtype=tg.float64, requires_grad=True, name="p")
+u = p * 2.0
+u.name = "u"
+v = p * p
+v.name = "v"
+L = u * v
+L.name = "L"
+order = [t.name for t in _topo_order(L)]
+print("topological order (inputs first):", order)
+check(order.index("p") < order.index("u") < order.index("L") and order.index("v") < order.index("L"),
+      "every tensor comes after the tensors it was computed from")
+L.backward()
+check(abs(p.grad.item() - 6 * 1.5 ** 2) < 1e-12, "L = 2p·p² = 2p³ has gradient 6p² at p = 1.5")
+
+# %% [markdown]
+# ## 5. Switching recording off: `no_grad` and `detach`
+#
+# Recording a graph costs memory. When you only *evaluate* a model, say inside
+# `with tg.no_grad():`, no op records its inputs and results have `requires_grad=False`.
+#
+# `t.detach()` gives the same numbers as `t`, cut from the graph: gradient does not flow back
+# through it. Recurrent networks use this for *truncated* backpropagation through time: the
+# state carried from one chunk of a long sequence to the next is detached, so each backward
+# pass stops at the chunk boundary.
+
+# %%
+w = tg.tensor(2.0, dtype=tg.float64, requires_grad=True)
+with tg.no_grad():
+    z = w * 3.0
+check(not z.requires_grad and z.is_leaf, "inside no_grad, results record nothing")
+
+h = w * 3.0                    # recorded: ∂h/∂w = 3
+L = h.detach() * h             # the first factor is a constant copy of h
+L.backward()
+print("L = h.detach()·h, ∂L/∂w =", w.grad.item())
+check(abs(w.grad.item() - 6.0 * 3.0) < 1e-12, "through detach only one factor counts: ∂L/∂w = h·3 = 18, not 2h·3 = 36")
+
+# %% [markdown]
+# ## 6. `gradcheck`: trust, but verify
+#
+# Every op's backward in the library is written by hand, like `Mul.backward` in lesson 1.
+# `tg.gradcheck(fn, inputs)` compares the analytic gradients with central differences in float64.
+# It projects the output on a random direction `v` and compares `∂(v·fn)/∂x` both ways.
+#
+# To see it catch a bug, we write a new op with a deliberate mistake. The derivative of
+# `sin` is `cos`; our broken op claims it is `−cos`.
+
+# %%
+class BrokenSin(tg.Function):
+    """y = sin(x), with a wrong derivative on purpose."""
+    name = "broken_sin"
+
+    def forward(self, x):
+        self.x = x
+        return tg.backend.xp_of(x).sin(x)
+
+    def backward(self, g):
+        return g * -tg.backend.xp_of(self.x).cos(self.x)    # wrong: should be +cos
+
+
+class Sin(BrokenSin):
+    name = "sin"
+
+    def backward(self, g):
+        return g * tg.backend.xp_of(self.x).cos(self.x)
+
+
+xs = tg.randn(3, 4, dtype=tg.float64, requires_grad=True)
+check(tg.gradcheck(lambda t: Sin.apply(t), [xs]), "gradcheck passes the correct sin")
+try:
+    tg.gradcheck(lambda t: BrokenSin.apply(t), [xs])
+    caught = None
+except tg.GradcheckError as e:
+    caught = e
+print("gradcheck on the broken op said:\n ", caught)
+check(caught is not None, "gradcheck rejects the op whose derivative has the wrong sign")
+
+# %% [markdown]
+# Before trusting a new cell or op, run `gradcheck` on it with small sizes. Later lessons do
+# this for every recurrent cell.
+#
+# ## 7. A small network, drawn
+#
+# Two linear layers with a `tanh` between: `ŷ = W₂ tanh(W₁ x + b₁) + b₂`, and a squared
+# error. `tg.viz.backward_with_grads` runs backward and keeps every intermediate gradient;
+# `tg.viz.draw` turns the graph into a picture coloured by `|∂L/∂node|`.
+
+# %%
+class TinyMLP(tg.nn.Module):
+    def __init__(self, n_in: int, n_hidden: int, n_out: int) -> None:
+        super().__init__()
+        self.layer1 = tg.nn.Linear(n_in, n_hidden)
+        self.layer2 = tg.nn.Linear(n_hidden, n_out)
+
+    def forward(self, x: tg.Tensor) -> tg.Tensor:     # x: (B, n_in) -> (B, n_out)
+        hidden = self.layer1(x).tanh()
+        hidden.name = "hidden"
+        return self.layer2(hidden)
+
+
+tg.manual_seed(1)
+batch = 4 if fast() else 8
+mlp = TinyMLP(3, 5, 2)
+inputs = tg.randn(batch, 3)
+inputs.name = "x"
+targets = tg.randn(batch, 2)
+targets.name = "target"
+pred = mlp(inputs)
+pred.name = "prediction"
+loss = tg.nn.mse_loss(pred, targets)
+loss.name = "loss"
+tg.viz.backward_with_grads(loss)
+graph = tg.viz.draw(loss, params=mlp, rankdir="LR",
+                    label=f"TinyMLP(3 → 5 → 2), PyTorch init, untrained; loss = mean squared error over a batch of {batch}")
+print("wrote", tg.viz.render(graph, OUT / "02_mlp_graph.png"))
+
+# %% [markdown]
+# **Reading the picture** (`02_mlp_graph.png`). Green boxes are the four parameters, named as
+# in `mlp.named_parameters()`. Look at the biases: `layer1.bias` has shape (5,) but is added to
+# a (B, 5) matrix, so its gradient is the batch sum of Section 2. The `permute` ops are the
+# `W.T` inside `Linear` (`y = x @ W.T + b`). The loss on the right is built from primitives too:
+# `sub`, `mul` (the square, with both edges from the same tensor), `sum`, and a multiplication
+# by 1/(number of elements). Follow `|grad|` from right to left: 1 at the loss, then smaller.
+# Compare `hidden` with the (B, 5) box before `tanh`: the `tanh` passes on only `1 − tanh²`
+# of each element's gradient, so the norm drops. All these boxes lie between 1e-1 and 1 on
+# the scale, so the colours barely differ; in lesson 4 the same scale spans many orders of
+# magnitude across time steps.
+#
+# Now check the layer-1 gradients against NumPy by hand, so we are not only trusting the
+# picture:
+
+# %%
+xb, tb = inputs.numpy().astype(np.float64), targets.numpy().astype(np.float64)
+W1, b1 = mlp.layer1.weight.numpy().astype(np.float64), mlp.layer1.bias.numpy().astype(np.float64)
+W2, b2 = mlp.layer2.weight.numpy().astype(np.float64), mlp.layer2.bias.numpy().astype(np.float64)
+hid = np.tanh(xb @ W1.T + b1)
+out = hid @ W2.T + b2
+d_out = 2 * (out - tb) / out.size                 # ∂ mean((out − t)²) / ∂out
+d_hid = d_out @ W2
+d_pre = d_hid * (1 - hid ** 2)
+dW1, db1 = d_pre.T @ xb, d_pre.sum(axis=0)        # the bias gradient is a batch sum
+check(np.allclose(mlp.layer1.weight.grad.numpy(), dW1, atol=1e-6), "layer1.weight.grad matches NumPy by hand")
+check(np.allclose(mlp.layer1.bias.grad.numpy(), db1, atol=1e-6), "layer1.bias.grad is the batch sum, as by hand")
+
+# %% [markdown]
+# ## 8. Check yourself
+#
+# Open `lessons/exercises/02_reverse_mode.py`, fill in the functions, and run
+# `tinygrad-rnn check 2`.
+#
+# 1. `sum_to_shape(grad, shape)`: NumPy only. Reduce a broadcast gradient back to `shape`,
+#    as `unbroadcast` does. Sum the leading axes that `shape` lacks, and the axes where `shape`
+#    has size 1.
+# 2. `numeric_grad(fn, x, eps)`: the central-difference gradient of a scalar function of a
+#    NumPy array, one element at a time. This is the heart of `gradcheck`.
+
+# %%
+print("lesson 2 finished")

@@ -1,0 +1,391 @@
+# %% [markdown]
+# # 4. Vanishing and exploding gradients
+# > Why gradients through time shrink or blow up: products of Jacobians, tanh′ ≤ 1, W's largest singular value, and clipping.
+#
+# **What you will learn**
+#
+# * that the gradient reaching step k from step T passes through a **product of T − k Jacobians**
+#   `∂s_t/∂s_{t−1}`;
+# * what each factor is made of (`tanh′ ≤ 1` and the matrix `W`), and why the **largest singular
+#   value** of `W` decides whether the product must vanish or may explode;
+# * how to measure it with `tg.viz.jacobian_norms` and `tg.viz.gradient_flow`, and check the
+#   measurement by hand;
+# * how gated cells (LSTM, GRU) compare at initialisation, stated honestly;
+# * what an exploding gradient does to one gradient step, and how **clipping by global norm**
+#   (`tg.nn.clip_grad_norm`) tames it.
+#
+# Run it with `tinygrad-rnn lesson 4`; pictures go to `tinygrad_rnn_lessons/04_vanishing_exploding/`.
+
+# %%
+import inspect
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+import tinygrad_rnn as tg
+from tinygrad_rnn.lessons import check, fast, out_dir
+
+OUT = out_dir("04_vanishing_exploding")
+T = 40 if fast() else 100          # sequence length
+H = 16 if fast() else 32           # hidden size
+I = 8                              # input size
+
+# %% [markdown]
+# ## 1. One number first
+#
+# Take the smallest recurrent network there is: one unit, `s_t = tanh(w·s_{t−1} + x_t)`.
+# By the chain rule, one step back multiplies the gradient by
+#
+# $$\frac{\partial s_t}{\partial s_{t-1}} = w \cdot (1 - s_t^2),$$
+#
+# and `T − k` steps back multiply `T − k` such factors. The factor `1 − s_t²` is `tanh′`: at
+# most 1, and small when the unit saturates (`|s_t|` near 1). So if `|w| < 1`, every factor is
+# below 1 in size and the product shrinks exponentially, whatever the inputs. If `|w| > 1`,
+# the product *may* grow, but only while the unit stays away from saturation.
+
+# %%
+rng = np.random.default_rng(0)
+x_scalar = rng.standard_normal(50) * 0.01          # tiny inputs: the state starts near 0
+for w in (0.5, 0.9, 1.5, 3.0):
+    s, factors = 0.0, []
+    for x in x_scalar:
+        s = np.tanh(w * s + x)
+        factors.append(w * (1 - s * s))
+    print(f"w = {w}: first 10 factors multiply to {np.prod(factors[:10]):9.3g}, "
+          f"last 10 to {np.prod(factors[-10:]):9.3g}, all 50 to {np.prod(factors):9.3g};  s_50 = {s:.3f}")
+
+# %% [markdown]
+# * `w = 0.5` and `w = 0.9`: every factor is below 1, and the product falls exponentially
+#   (by about 1000 and about 3 every 10 steps).
+# * `w = 1.5`: while the state is still near 0, `tanh′ ≈ 1` and each factor is about 1.5.
+#   The first ten steps multiply the gradient by about 55. Then the state settles at
+#   `s ≈ 0.86`, where each factor is `1.5 · (1 − 0.86²) ≈ 0.39`, and the product vanishes after all.
+# * `w = 3`: the state saturates within a few steps, `tanh′` is almost 0, and the product collapses.
+#
+# The `w = 1.5` case shows a general rule. When the state rests at a *stable* value, small
+# disturbances die out, and that is what "stable" means. A gradient measures the effect of a small
+# disturbance, so it dies out too. Growth happens only while the state is moving (here, leaving 0)
+# or near a switch between two resting states. Section 4 shows such a switch.
+#
+# ## 2. Many units: Jacobians and singular values
+#
+# With a state vector, `s_t = tanh(U x_t + W s_{t−1})`, each step's Jacobian is a matrix:
+#
+# $$J_t = \frac{\partial s_t}{\partial s_{t-1}} = \mathrm{diag}(1 - s_t^2)\, W,
+# \qquad \frac{\partial s_T}{\partial s_k} = J_T J_{T-1} \cdots J_{k+1}.$$
+#
+# The size of a matrix product is bounded by the product of sizes. Measured by the
+# spectral norm (the largest singular value `σ_max`):
+#
+# $$\Big\lVert \frac{\partial s_T}{\partial s_k} \Big\rVert \le \prod_{t=k+1}^{T} \lVert \mathrm{diag}(1-s_t^2)\rVert\,\lVert W\rVert
+# \le \sigma_{\max}(W)^{\,T-k}.$$
+#
+# So **`σ_max(W) < 1` is enough for vanishing**, at least as fast as `σ_max^(T−k)` (Bengio et al. 1994;
+# Pascanu et al. 2013). `σ_max(W) > 1` is *necessary* for exploding, but not enough: tanh can
+# still saturate and kill the product.
+#
+# To control `σ_max` exactly, we initialise `W` as `scale × orthogonal`. All singular values of
+# an orthogonal matrix are 1, so all of ours equal `scale`. `RNNCell` takes a
+# `recurrent_initializer` (any function `shape -> array`), and `tg.nn.init.orthogonal` draws
+# the orthogonal matrix. We use float64 so that values near 1e-30 are still exact.
+
+# %%
+def rnn_with_scale(scale: float, seed: int = 1) -> tg.nn.RNNCell:
+    tg.manual_seed(seed)
+    return tg.nn.RNNCell(I, H, bias=False, dtype=tg.float64,
+                         recurrent_initializer=lambda shape: scale * tg.nn.init.orthogonal(shape))
+
+
+cell = rnn_with_scale(0.9)
+sv = np.linalg.svd(cell.weight_hh.numpy(), compute_uv=False)
+print(f"singular values of W: min {sv.min():.6f}, max {sv.max():.6f}")
+check(np.allclose(sv, 0.9), "scale × orthogonal has every singular value equal to the scale")
+
+tg.manual_seed(0)
+xs = tg.randn(T, 4, I, dtype=tg.float64) * 0.5          # 4 sequences of T steps
+
+# %% [markdown]
+# `tg.viz.jacobian_norms(cell, xs)` runs the cell over `xs` (T, B, I) and returns, for every
+# step `t` and sequence `b`, the spectral norm of `∂h_{T−1}/∂h_t` (the library counts steps from
+# 0, so `h_{T−1}` is the last state). It finds the Jacobian one row at a time: backpropagate the unit vector
+# `e_k` from the last state and record what arrives at each earlier state.
+#
+# Before we trust it, we check it. Below we rebuild the product `J_T ⋯ J_{k+1}` in NumPy from
+# the weights and the states, for the first sequence, and compare.
+
+# %%
+J_lib = tg.viz.jacobian_norms(cell, xs)                 # (T, B)
+Wn, Un = cell.weight_hh.numpy(), cell.weight_ih.numpy()
+x0 = xs.numpy()[:, 0, :]                                 # the first sequence, (T, I)
+states = [np.zeros(H)]
+for t in range(T):
+    states.append(np.tanh(Un @ x0[t] + Wn @ states[-1]))
+product = np.eye(H)                                      # ∂h_{T−1}/∂h_{T−1} = I
+by_hand = np.zeros(T)
+for t in range(T - 1, -1, -1):                           # states[t + 1] is the library's h_t
+    by_hand[t] = np.linalg.norm(product, 2)
+    product = product @ (np.diag(1 - states[t + 1] ** 2) @ Wn)   # one more Jacobian on the right
+check(np.allclose(J_lib[:, 0], by_hand, rtol=1e-8, atol=1e-300),
+      "jacobian_norms equals the product of diag(1 − s²)·W computed by hand")
+check(np.all(J_lib[:-1, 0] <= 0.9 ** np.arange(T - 1, 0, -1) * (1 + 1e-9)),
+      "with σ_max(W) = 0.9 every ‖∂h_T/∂h_t‖ stays under the bound 0.9^(T−t)")
+
+# %% [markdown]
+# Now the picture: the same measurement for five scales, against the distance `T − t`.
+
+# %%
+scales = [0.5, 0.9, 1.0, 1.5, 3.0]
+colors = ["#1f77b4", "#2ca02c", "#7f7f7f", "#ff7f0e", "#d62728"]
+curves = {}
+fig, ax = plt.subplots(figsize=(8, 4.6), dpi=110)
+dist = np.arange(T - 1, -1, -1)                          # T − 1 − t for t = 0 … T − 1
+for scale, color in zip(scales, colors):
+    J = tg.viz.jacobian_norms(rnn_with_scale(scale), xs)
+    curves[scale] = J.mean(axis=1)
+    ax.semilogy(dist, curves[scale], color=color, lw=2, label=f"σ_max(W) = {scale}: measured")
+    if scale < 1:
+        ax.semilogy(dist, scale ** dist.astype(float), color=color, ls=":", lw=1, label=f"bound {scale}^(T−t)")
+ax.set_xlabel("steps back from the last state (T − t)")
+ax.set_ylabel("‖∂h_T / ∂h_t‖ (spectral, mean of 4 sequences)")
+ax.set_title(f"Plain tanh RNN, H = {H}, W = scale × orthogonal, inputs N(0, 0.25), no training", fontsize=9)
+ax.set_ylim(1e-36, 1e16)
+ax.legend(fontsize=7, ncol=2)
+fig.tight_layout()
+fig.savefig(OUT / "04_jacobian_norms_by_scale.png")
+plt.close(fig)
+print("wrote", OUT / "04_jacobian_norms_by_scale.png")
+for scale in scales:
+    print(f"σ_max = {scale}: ‖∂h_T/∂h_t‖ at {T - 1} steps back = {curves[scale][0]:.3g}")
+
+# %% [markdown]
+# **Reading the picture** (`04_jacobian_norms_by_scale.png`). The y axis is logarithmic, so
+# exponential decay is a straight line. For `σ_max = 0.5` and `0.9` the measured curves fall
+# at least as steeply as their dotted bounds `σ^(T−t)`, often steeper because `tanh′ < 1` takes
+# a little more at every step. At `σ_max = 1` the bound says nothing (it is 1), yet the
+# gradient still decays, slowly, through tanh′ alone. For `1.5` and `3` the gradient **grows**
+# with distance: the loss at step T is sensitive to early states, enormously so for 3. The
+# growth per step is far below 3, because the larger `W` pushes the units towards
+# saturation, where `tanh′` is small. (Unlike the single unit of Section 1, these 32 units
+# never come to rest: fresh random inputs keep moving the state at every step.) Both effects are exponential in the distance, which is
+# why they are problems: a factor 0.9 per step is harmless over 5 steps and fatal over 100.
+
+# %%
+check(curves[0.5][0] <= 0.5 ** (T - 1) and curves[0.9][0] < curves[1.0][0] < 1,
+      "small σ_max: the gradient from far back vanishes, faster for smaller σ_max")
+check(curves[3.0][0] > 1e3 * curves[1.5][0] > 1e3,
+      "large σ_max: the gradient from far back explodes, faster for larger σ_max")
+
+# %% [markdown]
+# ## 3. Gated cells at initialisation
+#
+# Real networks are not initialised with a chosen `σ_max`. How do the library's cells behave
+# at their default (PyTorch's) initialisation, `U(−1/√H, 1/√H)` for every weight?
+# `tg.viz.gradient_flow` runs a cell over a sequence, takes the loss `L = Σ h_{T−1}` (the sum of
+# the last hidden state), backpropagates once, and records `‖∂L/∂h_t‖` (and `‖∂L/∂c_t‖` for the
+# LSTM's cell state) at every step with gradient hooks. `plot_gradient_flow` draws the runs
+# together.
+#
+# We compare four cells: a plain RNN, an LSTM as PyTorch initialises it, the same LSTM with
+# its forget-gate bias set to 1 (`forget_bias=1.0`, as TensorFlow's `BasicLSTMCell` and Keras'
+# `unit_forget_bias` do), and a GRU. The LSTM's forward pass shows where that bias goes:
+
+# %%
+print(inspect.getsource(tg.nn.LSTMCell.forward))
+
+# %%
+tg.manual_seed(0)
+x_flow = tg.randn(T, 1, I)
+flows = []
+for label, make in [("RNN (tanh)", lambda: tg.nn.RNNCell(I, H)),
+                    ("LSTM, PyTorch init", lambda: tg.nn.LSTMCell(I, H)),
+                    ("LSTM, forget bias 1", lambda: tg.nn.LSTMCell(I, H, forget_bias=1.0)),
+                    ("GRU", lambda: tg.nn.GRUCell(I, H))]:
+    tg.manual_seed(2)
+    flows.append(tg.viz.gradient_flow(make(), x_flow, label=label))
+tg.viz.plot_gradient_flow(flows, OUT / "04_gradient_flow_cells.png",
+                          title=f"‖∂L/∂state_t‖, L = Σ h_(T−1), T = {T}, H = {H}, untrained, float32")
+print("wrote", OUT / "04_gradient_flow_cells.png")
+for flow in flows:
+    parts = "   ".join(f"‖∂L/∂{k}_0‖ = {v[0]:.2g}" for k, v in flow.norms.items())
+    print(f"{flow.label:22s} {parts}")
+
+# %% [markdown]
+# **Reading the picture** (`04_gradient_flow_cells.png`). Every curve starts on the right at
+# `‖∂L/∂h_{T−1}‖ = √H` (the loss is a plain sum, so its gradient is all ones) and falls towards
+# the left. Solid lines are `h`, dashed lines the LSTM's cell state `c`.
+#
+# * The **plain RNN** falls fastest. Its `W` is not small in the sense of Section 2: the
+#   printout below shows a largest singular value a little *above* 1, so the bound promises
+#   nothing. But a typical direction is shrunk by about the root-mean-square singular value,
+#   near `√(1/3) ≈ 0.58` for `U(−1/√H, 1/√H)` entries, and tanh′ takes more at every step.
+# * The **LSTM at PyTorch's initialisation also fades**, almost as fast. This may surprise you,
+#   since the LSTM was designed against vanishing gradients. The cell state's path `c_t = f ⊙ c_{t−1} + …` multiplies the gradient by the
+#   forget gate `f` at each step, and at initialisation `f ≈ σ(0) = 0.5`: half is lost per step.
+# * With **forget bias 1**, `f ≈ σ(1) ≈ 0.73` and the cell state keeps many orders of magnitude more
+#   gradient over the same distance. Training can push `f` closer to 1 on the units that need memory.
+# * The **GRU** at its default initialisation falls about like the LSTM without forget bias.
+#
+# So the gates do not prevent vanishing by themselves. They make the decay *learnable*: a
+# forget gate near 1 is a path whose Jacobian is nearly the identity. Lesson 5 builds the
+# LSTM and shows this path.
+
+# %%
+tg.manual_seed(2)                                                   # the RNN drawn above
+W_rnn = tg.nn.RNNCell(I, H).weight_hh.numpy().astype(np.float64)     # PyTorch's default init
+sv_rnn = np.linalg.svd(W_rnn, compute_uv=False)
+print(f"plain RNN at PyTorch init: σ_max(W) = {sv_rnn.max():.3f}, root-mean-square σ = {np.sqrt((sv_rnn ** 2).mean()):.3f}")
+by_label = {f.label: f for f in flows}
+check(by_label["LSTM, forget bias 1"].norms["c"][0] > 1e3 * by_label["LSTM, PyTorch init"].norms["c"][0],
+      "forget bias 1 keeps over 1000× more gradient on the cell state at step 0 than forget bias 0")
+check(by_label["RNN (tanh)"].norms["h"][0] < 1e-6 * by_label["RNN (tanh)"].norms["h"][-1],
+      "the untrained plain RNN loses more than six orders of magnitude over the sequence")
+
+# %% [markdown]
+# ## 4. Exploding gradients and clipping
+#
+# Vanishing gradients make learning slow and blind to the far past. Exploding gradients are
+# more violent: one huge gradient turns one step of gradient descent into a jump to a random
+# place. Pascanu et al. (2013) explain where they come from with the one-unit network of
+# Section 1. As a weight changes, the network's long-run behaviour can switch suddenly, from
+# settling on one fixed point to settling on another. The loss then has a **cliff**: a narrow
+# region where it changes by a lot, and its gradient is enormous.
+#
+# Here is one. The unit `s_t = tanh(w·s_{t−1} − 0.3)` starts at `s_0 = 0.6` and runs 50 steps;
+# the loss is `L(w) = (s_50 − 0.5)²`. We evaluate it for 2600 values of `w` at once, as one tensor:
+# the values do not interact, so `w.grad[i]` is `dL/dw` at `w[i]`.
+
+# %%
+def cliff_loss(w: tg.Tensor, steps: int = 50) -> tg.Tensor:
+    """L(w) = (s_steps − 0.5)² for s_t = tanh(w·s_{t−1} − 0.3), s_0 = 0.6; w of any shape."""
+    s = tg.full(w.shape, 0.6, dtype=w.dtype)
+    for _ in range(steps):
+        s = (w * s - 0.3).tanh()
+    return (s - 0.5) ** 2
+
+
+w_values = np.union1d(np.linspace(0.5, 3.0, 2001), np.linspace(1.653, 1.656, 601))   # extra points near the wall
+w_grid = tg.tensor(w_values, dtype=tg.float64, requires_grad=True)
+L_grid = cliff_loss(w_grid)
+L_grid.sum().backward()
+Lg, Gg, wg = L_grid.numpy(), np.abs(w_grid.grad.numpy()), w_grid.numpy()
+
+# the same derivative by central differences, as an independent check
+eps = 1e-7
+numeric = (cliff_loss(tg.tensor(wg + eps, dtype=tg.float64)).numpy()
+           - cliff_loss(tg.tensor(wg - eps, dtype=tg.float64)).numpy()) / (2 * eps)
+smooth = Gg < 100                                           # away from the wall, where differences are reliable
+check(np.allclose(w_grid.grad.numpy()[smooth], numeric[smooth], rtol=1e-4, atol=1e-6),
+      "autograd's dL/dw along the curve agrees with central differences")
+
+# %% [markdown]
+# Now stand on the wall and take one gradient-descent step with learning rate 0.1, once
+# plainly and once after `tg.nn.clip_grad_norm(params, max_norm=1.0)`. The library's
+# formula, from its source:
+
+# %%
+print(inspect.getsource(tg.nn.clip_grad_norm))
+
+# %%
+w_start = 1.6545                                          # on the wall (found from the grid above)
+lr = 0.1
+
+
+def one_step(clip: bool) -> tuple[float, float]:
+    w = tg.tensor(w_start, dtype=tg.float64, requires_grad=True)
+    cliff_loss(w).backward()
+    raw = w.grad.item()
+    if clip:
+        total = tg.nn.clip_grad_norm([w], max_norm=1.0)
+        check(abs(total - abs(raw)) < 1e-9 * abs(raw), "clip_grad_norm returns the norm before clipping")
+    return w.item() - lr * w.grad.item(), raw
+
+
+w_plain, raw_grad = one_step(clip=False)
+w_clipped, _ = one_step(clip=True)
+L_start = cliff_loss(tg.tensor(w_start, dtype=tg.float64)).item()
+L_clipped = cliff_loss(tg.tensor(w_clipped, dtype=tg.float64)).item()
+print(f"on the wall: w = {w_start}, L = {L_start:.3f}, dL/dw = {raw_grad:.4g}")
+print(f"plain step:   w → {w_plain:.4g}   (a jump of {abs(w_plain - w_start):.3g})")
+print(f"clipped step: w → {w_clipped:.4f}   L = {L_clipped:.4f}")
+check(abs(raw_grad) > 1e3, "on the wall the gradient is over 1000")
+check(abs(w_clipped - w_start) <= lr * 1.0 + 1e-12, "the clipped step moves w by at most lr × max_norm")
+check(np.sign(w_clipped - w_start) == np.sign(w_plain - w_start), "clipping keeps the direction of the step")
+
+fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 5.6), dpi=110, sharex=True)
+ax1.plot(wg, Lg, color="#1f77b4")
+ax1.plot([w_start], [L_start], "o", color="#d62728", label=f"start on the wall, w = {w_start}")
+ax1.annotate("", xy=(w_clipped, L_clipped), xytext=(w_start, L_start),
+             arrowprops=dict(arrowstyle="->", color="#2ca02c", lw=2))
+ax1.plot([w_clipped], [L_clipped], "s", color="#2ca02c", label=f"clipped step (max_norm 1, lr 0.1): w = {w_clipped:.3f}")
+ax1.annotate(f"plain step lands at w ≈ {w_plain:.0f}:\nfar off this chart", xy=(3.0, 1.0), xytext=(2.2, 1.2),
+             arrowprops=dict(arrowstyle="->", color="#d62728"), color="#d62728", fontsize=8)
+ax1.set_ylabel("L(w) = (s_50 − 0.5)²")
+ax1.legend(fontsize=8, loc="upper left")
+ax1.set_title("One unit s_t = tanh(w·s_(t−1) − 0.3), s_0 = 0.6, 50 steps: a cliff in the loss", fontsize=9)
+ax2.semilogy(wg, np.maximum(Gg, 1e-12), color="#d62728")
+ax2.plot([w_start], [abs(raw_grad)], "o", color="#d62728")
+ax2.set_ylabel("|dL/dw| (log)")
+ax2.set_xlabel("recurrent weight w")
+fig.tight_layout()
+fig.savefig(OUT / "04_cliff_and_clipping.png")
+plt.close(fig)
+print("wrote", OUT / "04_cliff_and_clipping.png")
+
+# %% [markdown]
+# **Reading the picture** (`04_cliff_and_clipping.png`). Top: the loss against `w`. For `w`
+# below about 1.65 the unit settles near a negative fixed point and the loss is about 2; just
+# above, it settles near a positive one and the loss drops almost to 0. Between them is a wall
+# about a thousandth wide. Bottom: `|dL/dw|` on a log scale, between 0.02 and 1.5 away from the
+# wall and above 10⁴ on it (the dot marks the start point). The plain step (learning rate 0.1 times a gradient of
+# about −10⁴) throws `w` to about 1000. Clipping keeps the direction and caps the length, so
+# the step moves `w` by 0.1 and lands in the valley on the right.
+#
+# `clip_grad_norm` scales **all** gradients of a model together by one factor. The
+# direction of the full gradient is kept; only its length is capped. Check that on a model with several
+# parameters, against NumPy:
+
+# %%
+tg.manual_seed(3)
+model = tg.nn.RNNCell(I, H)
+xs_small = tg.randn(20, 2, I)
+h = None
+for t in range(20):
+    h = model(xs_small[t] * 5.0, h)
+(h * 100.0).sum().backward()                             # a deliberately large gradient
+before = [p.grad.numpy().astype(np.float64) for p in model.parameters()]
+total_by_hand = np.sqrt(sum((g ** 2).sum() for g in before))
+total = tg.nn.clip_grad_norm(model.parameters(), max_norm=1.0)
+after = [p.grad.numpy().astype(np.float64) for p in model.parameters()]
+print(f"global gradient norm before {total:.4g}, after {np.sqrt(sum((g ** 2).sum() for g in after)):.6f}")
+check(abs(total - total_by_hand) < 1e-4 * total_by_hand, "the returned total is √(Σ‖g_i‖²) over all parameters")
+check(all(np.allclose(a, b * (1.0 / (total_by_hand + 1e-6)), rtol=1e-5, atol=1e-9) for a, b in zip(after, before)),
+      "every gradient was scaled by the same factor max_norm / (total + 1e-6)")
+
+# %% [markdown]
+# In a training loop, clipping goes between `loss.backward()` and `optimizer.step()`:
+#
+# ```python
+# loss.backward()
+# norm = tg.nn.clip_grad_norm(model.parameters(), max_norm=1.0)   # log `norm`: spikes are explosions
+# opt.step()
+# ```
+#
+# Clipping cures explosions, not vanishing: it can shrink a gradient but never enlarge one.
+# Against vanishing we need a different architecture, one whose state can carry gradient
+# through time unchanged. That is the LSTM, in lesson 5.
+#
+# ## 5. Check yourself
+#
+# Open `lessons/exercises/04_vanishing_exploding.py`, fill in the functions, and run
+# `tinygrad-rnn check 4`.
+#
+# 1. `jacobian_product_norms(W, states)`: NumPy only. Given `W` and the states of a
+#    bias-free tanh RNN, return `‖∂s_T/∂s_t‖` (spectral) for every t, as in Section 2.
+# 2. `clip_by_global_norm(grads, max_norm)`: NumPy only. PyTorch's clipping formula on a list
+#    of arrays; return the clipped list and the norm before clipping.
+
+# %%
+print("lesson 4 finished")

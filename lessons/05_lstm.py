@@ -1,0 +1,519 @@
+# %% [markdown]
+# # 5. LSTM gate by gate
+# > The cell state as a conveyor belt: four gates built from primitive ops, checked against tg.nn.LSTMCell, and why the forget bias starts at 1.
+#
+# In lesson 4 we watched the gradient of a plain tanh RNN shrink step after step on its way
+# back through time. Every step multiplies it by the recurrent weight matrix and by the slope
+# of tanh, and a product of many such factors goes to zero (or blows up). The long short-term
+# memory cell (LSTM) adds a second state, the **cell state** `c`, whose update is almost a
+# plain sum. Along that sum the gradient is multiplied only by a gate value that the network
+# controls. This lesson takes the LSTM apart, one gate at a time.
+#
+# **What you will learn**
+#
+# 1. what the cell state does, first with a single number worked by hand;
+# 2. the four gates (input, forget, candidate, output) as equations, then as tensor code
+#    written in this lesson from primitive ops, checked equal to `tg.nn.LSTMCell`;
+# 3. how PyTorch (and this library) lays the four gates out in `weight_ih` and `weight_hh`;
+# 4. why the forget gate's bias is usually started at 1, and what TensorFlow's `forget_bias`
+#    and Keras's `unit_forget_bias` do about it;
+# 5. how to read the unrolled graph coloured by gradient, and how the LSTM's gradient flow
+#    compares with the plain RNN of lesson 4.
+#
+# Run it with `tinygrad-rnn lesson 5` (add `--fast` for small sizes, or `--notebook` to get a
+# Jupyter notebook). The pictures go to the folder printed at the end.
+
+# %%
+import inspect
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")                 # write files only; no window is opened
+import matplotlib.pyplot as plt
+import numpy as np
+
+import tinygrad_rnn as tg
+from tinygrad_rnn.lessons import check, fast, out_dir
+
+OUT = out_dir("05_lstm")
+FAST = fast()
+T_LONG = 40 if FAST else 100          # steps for the gradient-flow chart
+T_DRAW = 12 if FAST else 20           # steps for the collapsed drawings
+
+# Every comparison below is between two ways of computing the same numbers, so we work in
+# float64, where they agree to about 1e-15.
+tg.set_default_dtype(tg.float64)
+
+
+def show(path):
+    """Say where a picture went, and show it inline when running inside Jupyter."""
+    print(f"  picture: {path}")
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+        if get_ipython() is not None:
+            display(Image(filename=str(path)))
+    except ImportError:
+        pass
+
+# %% [markdown]
+# ## 1. One memory cell, worked by hand
+#
+# Forget the matrices for a moment and look at a single cell with a single number `c` in it.
+# At every step three numbers between 0 and 1 (the gates) and one number between −1 and 1
+# (the candidate) decide what happens to it:
+#
+# * the **forget gate** `f` says how much of the old `c` to keep,
+# * the **candidate** `g` is a new value that could be written,
+# * the **input gate** `i` says how much of the candidate to write,
+#
+# and the new cell state is
+#
+# $$c_t = f_t \cdot c_{t-1} + i_t \cdot g_t .$$
+#
+# That is the whole memory: the old content, scaled, plus something new, scaled. Picture a
+# conveyor belt: items (information) ride along it from step to step; the forget gate takes
+# some off, the input gate puts some on. Let us store the value 1.0 and then keep the input gate
+# shut (`i = 0`) for five steps, once with `f = 0.5` and once with `f = 0.95`.
+
+# %%
+for f in (0.5, 0.95):
+    c = 0.0
+    c = 1.0 * c + 1.0 * 1.0           # step 0: f = 1, i = 1, g = 1 writes the value 1.0
+    history = [c]
+    for _ in range(5):
+        c = f * c + 0.0 * 0.7         # i = 0: the candidate 0.7 is offered but not written
+        history.append(c)
+    print(f"f = {f}:  c =", "  ".join(f"{v:.4f}" for v in history))
+
+check(abs(history[-1] - 0.95 ** 5) < 1e-12, "with the input gate shut, c after 5 steps is f^5 times what was stored")
+
+# %% [markdown]
+# With `f = 0.95` the value is still three quarters there after five steps; with `f = 0.5` only
+# 3 % is left. The same factor rules the **gradient**. Since `c_t = f_t·c_{t−1} + i_t·g_t`,
+#
+# $$\frac{\partial c_t}{\partial c_{t-1}} = f_t \quad(\text{along the belt}),$$
+#
+# so an error signal travelling back along the belt from step T to step t is multiplied by
+# $f_T f_{T-1}\cdots f_{t+1}$. There is no weight matrix and no squashing slope in that product,
+# only the forget gates. If the network learns to hold `f` near 1, the signal survives. (The
+# gates themselves depend on the hidden state, so there are other paths too; the belt is the
+# one that can be kept open.)
+#
+# Let us verify that derivative with a finite difference, the way we did in lesson 1:
+
+# %%
+def belt(c0, fs=(0.9, 0.8, 0.95), i=0.3, g=0.6):
+    c = c0
+    for f in fs:
+        c = f * c + i * g
+    return c
+
+eps = 1e-6
+slope = (belt(1.0 + eps) - belt(1.0 - eps)) / (2 * eps)
+print(f"d c_3 / d c_0 by finite differences: {slope:.6f};  f1·f2·f3 = {0.9 * 0.8 * 0.95:.6f}")
+check(abs(slope - 0.9 * 0.8 * 0.95) < 1e-8, "along the belt, dc_T/dc_0 is the product of the forget gates")
+
+# %% [markdown]
+# ## 2. The four gates as equations
+#
+# A real LSTM has H cells side by side, and each gate is a vector of H numbers computed from
+# the current input $x_t$ (I features) and the previous hidden state $h_{t-1}$ (H features).
+# PyTorch's form, which `tg.nn.LSTMCell` follows, is
+#
+# $$
+# \begin{aligned}
+# i_t &= \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) && \text{input gate} \\
+# f_t &= \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf}) && \text{forget gate} \\
+# g_t &= \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) && \text{candidate} \\
+# o_t &= \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) && \text{output gate} \\
+# c_t &= f_t \odot c_{t-1} + i_t \odot g_t && \text{the belt} \\
+# h_t &= o_t \odot \tanh(c_t) && \text{what the cell shows}
+# \end{aligned}
+# $$
+#
+# σ is the logistic sigmoid, so the three gates lie in (0, 1); tanh keeps the candidate in
+# (−1, 1). The output gate decides how much of the (squashed) memory the rest of the network
+# gets to see as $h_t$. Note that $c_t$ is never squashed when it is stored: only the copy that
+# goes out through $h_t$ is.
+#
+# **Where the weights live.** PyTorch does not keep eight matrices. It stacks the four gates'
+# input weights into one `weight_ih` of shape (4H, I), in the order **i, f, g, o**, and the
+# recurrent weights into `weight_hh` (4H, H); likewise `bias_ih` and `bias_hh` (4H,). Rows
+# `0:H` belong to the input gate, `H:2H` to the forget gate, `2H:3H` to the candidate and
+# `3H:4H` to the output gate. One big matrix product then computes all four pre-activations at
+# once. (Keras uses the same order i, f, c, o but stores the transposes; TensorFlow 1's
+# `LSTMCell` uses i, j, f, o, with the candidate second. Mixing these up is the classic bug when
+# porting weights.)
+#
+# ## 3. Building the cell from primitive ops
+#
+# Here is one LSTM step written in this lesson with nothing but tensor slicing, `@`, `+`, `*`,
+# `sigmoid` and `tanh`. It takes the four parameter tensors in PyTorch's layout and slices each
+# gate's block out of them, so that every line reads like one line of the equations.
+
+# %%
+def lstm_step(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    """One LSTM step from primitive ops. x (B, I), h and c (B, H) -> new (h, c), each (B, H)."""
+    H = h.shape[1]
+
+    def pre(k):
+        """Pre-activation of gate block k (0 = i, 1 = f, 2 = g, 3 = o)."""
+        rows = slice(k * H, (k + 1) * H)
+        return x @ weight_ih[rows].T + bias_ih[rows] + h @ weight_hh[rows].T + bias_hh[rows]
+
+    # i_t = σ(W_ii·x + b_ii + W_hi·h + b_hi)
+    i = pre(0).sigmoid()
+    # f_t = σ(W_if·x + b_if + W_hf·h + b_hf)
+    f = pre(1).sigmoid()
+    # g_t = tanh(W_ig·x + b_ig + W_hg·h + b_hg)
+    g = pre(2).tanh()
+    # o_t = σ(W_io·x + b_io + W_ho·h + b_ho)
+    o = pre(3).sigmoid()
+    # c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+    c_new = f * c + i * g
+    # h_t = o_t ⊙ tanh(c_t)
+    h_new = o * c_new.tanh()
+    return h_new, c_new
+
+# %% [markdown]
+# Now we make one set of random weights as plain NumPy arrays, run our step on them, load the
+# *same* arrays into `tg.nn.LSTMCell` with `load_state_dict`, and compare. As a third opinion
+# we also compute the step with NumPy alone, without any autograd, straight from the equations.
+
+# %%
+B, I, H = 3, 4, 5
+rng = np.random.default_rng(5)
+weights = {
+    "weight_ih": rng.normal(0, 0.5, (4 * H, I)),
+    "weight_hh": rng.normal(0, 0.5, (4 * H, H)),
+    "bias_ih": rng.normal(0, 0.5, 4 * H),
+    "bias_hh": rng.normal(0, 0.5, 4 * H),
+}
+x_np, h_np, c_np = rng.normal(size=(B, I)), rng.normal(size=(B, H)), rng.normal(size=(B, H))
+
+# (a) our primitive-op step
+params = {k: tg.tensor(v, requires_grad=True) for k, v in weights.items()}
+h_ours, c_ours = lstm_step(tg.tensor(x_np), tg.tensor(h_np), tg.tensor(c_np), **params)
+
+# (b) the library's cell with the same weights
+cell = tg.nn.LSTMCell(I, H)
+cell.load_state_dict(weights)
+h_lib, c_lib = cell(tg.tensor(x_np), (tg.tensor(h_np), tg.tensor(c_np)))
+
+# (c) NumPy by hand: all four blocks at once, then split
+sig = lambda a: 1.0 / (1.0 + np.exp(-a))
+a = x_np @ weights["weight_ih"].T + weights["bias_ih"] + h_np @ weights["weight_hh"].T + weights["bias_hh"]
+a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)
+c_np_new = sig(a_f) * c_np + sig(a_i) * np.tanh(a_g)
+h_np_new = sig(a_o) * np.tanh(c_np_new)
+
+print("largest difference, ours vs library:", np.abs(h_ours.numpy() - h_lib.numpy()).max(),
+      np.abs(c_ours.numpy() - c_lib.numpy()).max())
+check(np.allclose(h_ours.numpy(), h_lib.numpy(), atol=1e-13) and np.allclose(c_ours.numpy(), c_lib.numpy(), atol=1e-13),
+      "the gate-by-gate step equals tg.nn.LSTMCell loaded with the same weights")
+check(np.allclose(h_lib.numpy(), h_np_new, atol=1e-13) and np.allclose(c_lib.numpy(), c_np_new, atol=1e-13),
+      "tg.nn.LSTMCell equals the equations evaluated with NumPy alone")
+
+# %% [markdown]
+# The library's `forward` does the same thing, but with one matrix product for all four gates
+# followed by `chunk(4)`, which is faster and gives the same numbers. Here it is, read straight
+# from the installed package (the extra branches are options we meet in lesson 6):
+
+# %%
+print(inspect.getsource(tg.nn.LSTMCell.forward))
+
+# %% [markdown]
+# Forward numbers are only half the story. The gradients of our primitive-op version come from
+# the autograd engine; if they match those of the library cell for every parameter, the two
+# graphs are the same function in every direction that matters for training.
+
+# %%
+loss_ours = (h_ours * h_ours).sum() + c_ours.sum()
+loss_lib = (h_lib * h_lib).sum() + c_lib.sum()
+loss_ours.backward()
+loss_lib.backward()
+for name, p in cell.named_parameters():
+    diff = np.abs(params[name].grad.numpy() - p.grad.numpy()).max()
+    print(f"  grad of {name:9s}  max difference {diff:.1e}")
+check(all(np.allclose(params[n].grad.numpy(), p.grad.numpy(), atol=1e-12) for n, p in cell.named_parameters()),
+      "our step and tg.nn.LSTMCell give the same gradient for every parameter")
+
+# finite difference on one forget-gate weight, independent of any autograd
+k = H + 2                                # a row inside the forget block
+def loss_np(w_ih):
+    a = x_np @ w_ih.T + weights["bias_ih"] + h_np @ weights["weight_hh"].T + weights["bias_hh"]
+    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)
+    c_new = sig(a_f) * c_np + sig(a_i) * np.tanh(a_g)
+    h_new = sig(a_o) * np.tanh(c_new)
+    return (h_new ** 2).sum() + c_new.sum()
+w_plus, w_minus = weights["weight_ih"].copy(), weights["weight_ih"].copy()
+w_plus[k, 1] += 1e-6
+w_minus[k, 1] -= 1e-6
+fd = (loss_np(w_plus) - loss_np(w_minus)) / 2e-6
+print(f"  dL/dweight_ih[{k}, 1]: autograd {cell.weight_ih.grad.numpy()[k, 1]:.8f}, finite difference {fd:.8f}")
+check(abs(cell.weight_ih.grad.numpy()[k, 1] - fd) < 1e-6, "autograd agrees with a finite difference on a forget-gate weight")
+
+# %% [markdown]
+# ## 4. Which block is which? An experiment
+#
+# The layout claim (rows `H:2H` are the forget gate, rows `0:H` the input gate) can be tested
+# without reading any code. Set the forget block's bias to +50 (σ(50) is 1 to within 1e-21,
+# so f = 1: keep everything) and the input block's bias to −50 (i ≈ 0: write nothing). If the
+# layout is right, the cell state must stay exactly where it started, whatever the input.
+
+# %%
+frozen = tg.nn.LSTMCell(I, H)
+sd = frozen.state_dict()
+sd["bias_ih"][H:2 * H] = 50.0           # forget block: f = 1
+sd["bias_ih"][0:H] = -50.0              # input block:  i = 0
+frozen.load_state_dict(sd)
+state = (tg.tensor(h_np), tg.tensor(c_np))
+for t in range(10):
+    state = frozen(tg.randn(B, I), state)
+drift = np.abs(state[1].numpy() - c_np).max()
+print(f"largest change in c after 10 steps with f = 1, i = 0: {drift:.1e}")
+check(drift < 1e-12, "with the forget block's bias at +50 and the input block's at -50, c does not move: i, f, g, o order confirmed")
+
+# %% [markdown]
+# ## 5. Why the forget bias starts at 1
+#
+# PyTorch starts every weight and bias of an LSTM from U(−1/√H, 1/√H): small numbers around
+# zero. So at the start of training the forget gate's pre-activation is near 0 and
+# **f ≈ σ(0) = 0.5**. By section 1, the belt then keeps about half of its content, and half of
+# its gradient, per step: after 20 steps about one millionth is left. The belt exists, but it is
+# closed almost everywhere, and the network first has to learn to open it with only a tiny
+# gradient to learn from.
+#
+# Gers, Schmidhuber and Cummins (2000), who introduced the forget gate, pointed out that a high
+# forget-gate bias makes their cell behave like the original gate-free LSTM (lesson 6), and
+# used a positive bias in their experiments. The common default since then is to start the
+# forget bias at **1**, so f ≈ σ(1) ≈ 0.73 at first (Jozefowicz et al. 2015 found it helps
+# across many tasks). Two libraries spell it differently, and the difference matters:
+#
+# * **Keras `unit_forget_bias=True`** (its default): the forget slice of the bias *starts* at 1
+#   and is then trained like any other weight. Ours: `tg.nn.LSTMCell(..., unit_forget_bias=True)`.
+#   Our bias is split in two like PyTorch's, so it sets `bias_ih[H:2H] = 1` and
+#   `bias_hh[H:2H] = 0`, which sum to exactly 1.
+# * **TensorFlow 1 `forget_bias=1.0`** (`BasicLSTMCell`, `LSTMCell`): a constant that is added
+#   to the forget pre-activation at *every* step; it is not a parameter and is never trained.
+#   Ours: `tg.nn.LSTMCell(..., forget_bias=1.0)`.
+#
+# At initialisation both give the same numbers. Let us measure the forget gates over a run of
+# random inputs in all three settings. The helper below runs the cell and, at every step,
+# evaluates the forget-gate equation on the cell's own parameters (rows `H:2H`), so it also
+# tests once more that those rows are the forget gate.
+
+# %%
+def forget_gates(cell, xs):
+    """f_t for every step of xs (T, B, I), computed from the cell's parameters: (T, B, H)."""
+    Hc = cell.hidden_size
+    state = cell.init_state(xs.shape[1])
+    out = []
+    with tg.no_grad():
+        for t in range(xs.shape[0]):
+            h_prev = state[0]
+            a_f = (xs[t] @ cell.weight_ih[Hc:2 * Hc].T + cell.bias_ih[Hc:2 * Hc]
+                   + h_prev @ cell.weight_hh[Hc:2 * Hc].T + cell.bias_hh[Hc:2 * Hc] + cell.forget_bias)
+            out.append(a_f.sigmoid().numpy())
+            state = cell(xs[t], state)
+    return np.stack(out)
+
+
+H_BIG = 32
+tg.manual_seed(1)
+xs = tg.randn(T_LONG, 4, 8)
+settings = {}
+for name, kwargs in [("PyTorch init", {}), ("Keras unit_forget_bias=True", dict(unit_forget_bias=True)),
+                     ("TF1 forget_bias=1.0", dict(forget_bias=1.0))]:
+    tg.manual_seed(2)                 # the same random draws for all three cells
+    settings[name] = tg.nn.LSTMCell(8, H_BIG, **kwargs)
+f_values = {name: forget_gates(c, xs) for name, c in settings.items()}
+for name, fv in f_values.items():
+    print(f"  {name:28s} mean f = {fv.mean():.3f}   (belt kept after 20 steps ≈ {np.exp(20 * np.log(fv).mean()):.1e})")
+
+ufb = settings["Keras unit_forget_bias=True"]
+check(np.all(ufb.bias_ih.numpy()[H_BIG:2 * H_BIG] == 1.0) and np.all(ufb.bias_hh.numpy()[H_BIG:2 * H_BIG] == 0.0),
+      "unit_forget_bias=True sets bias_ih[H:2H] = 1 and bias_hh[H:2H] = 0")
+check(abs(f_values["PyTorch init"].mean() - 0.5) < 0.05, "at PyTorch's initialisation the forget gates average about σ(0) = 0.5")
+check(abs(f_values["TF1 forget_bias=1.0"].mean() - 1 / (1 + math.exp(-1))) < 0.05,
+      "with a forget bias of 1 they average about σ(1) = 0.73")
+
+fig, ax = plt.subplots(figsize=(7.5, 3.8), dpi=110)
+bins = np.linspace(0, 1, 51)
+for (name, fv), color in zip(f_values.items(), ["#1f77b4", "#2ca02c", "#ff7f0e"]):
+    ax.hist(fv.ravel(), bins=bins, alpha=0.45, color=color, label=f"{name} (mean {fv.mean():.2f})")
+ax.set_xlabel("forget gate value f")
+ax.set_ylabel("count (all units, steps, sequences)")
+ax.set_title(f"Forget gates of an untrained LSTM (H = {H_BIG}) on random inputs")
+ax.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(OUT / "forget_gate_values.png")
+plt.close(fig)
+show(OUT / "forget_gate_values.png")
+
+# %% [markdown]
+# The picture shows every forget-gate value of the run. With PyTorch's initialisation (blue)
+# they cluster around 0.5; with a forget bias of 1 the whole cloud moves right, to around
+# 0.73. The green (Keras) and orange (TF1) clouds nearly coincide. They are not identical
+# because all three cells start from the same random draws, and Keras's recipe *replaces* the
+# small random forget biases by exactly 1 while TF1's keeps them and adds 1. That shift looks modest, but it is raised to the power of the number of steps:
+# 0.5²⁰ ≈ 1e-6 while 0.73²⁰ ≈ 2e-3.
+#
+# The two recipes stop agreeing once training starts: Keras's bias can drift away from 1 (or
+# be pushed further up), TensorFlow 1's +1 stays forever. So when you port a TF1 checkpoint to
+# a PyTorch-style cell, add `forget_bias` to the forget slice of the bias; when you port it
+# to a cell that also has `forget_bias=1.0`, do not.
+#
+# The belt's gradient can be checked exactly. If we zero `weight_hh`, the gates no longer see
+# the hidden state, so the belt is the *only* path from $c_t$ to $c_T$, and
+# $\partial (\sum c_T) / \partial c_t = f_T \odot f_{T-1} \odot \cdots \odot f_{t+1}$ exactly.
+
+# %%
+def belt_only_check(cell, xs):
+    sd = cell.state_dict()
+    sd["weight_hh"][:] = 0.0
+    lone = type(cell)(cell.input_size, cell.hidden_size, forget_bias=cell.forget_bias)
+    lone.load_state_dict(sd)
+    states, (h_T, c_T) = tg.viz.unroll_cell(lone, xs)
+    for _, c_t in states:
+        c_t.retain_grad()
+    c_T.sum().backward()
+    fs = forget_gates(lone, xs)                            # (T, B, H)
+    t = 0
+    expected = np.prod(fs[t + 1:], axis=0)                 # f_T ⊙ … ⊙ f_1
+    got = states[t][1].grad.numpy()
+    return got, expected
+
+for name in ("PyTorch init", "Keras unit_forget_bias=True"):
+    got, expected = belt_only_check(settings[name], xs[:20])
+    print(f"  {name:28s} mean dΣc_19/dc_0 = {got.mean():.2e}  (product of forget gates {expected.mean():.2e})")
+    check(np.allclose(got, expected, rtol=1e-10, atol=0), f"{name}: with weight_hh = 0, dL/dc_0 is exactly the product of forget gates")
+
+# %% [markdown]
+# ## 6. The unrolled graph, coloured by gradient
+#
+# Time to look. We unroll a small LSTM (H = 2) for two steps, take L = Σ h over the last
+# hidden state, and run `tg.viz.backward_with_grads(L)`, an ordinary backward pass that keeps
+# every node's gradient so the drawing can colour it. Darker red means a larger ‖∂L/∂node‖; the
+# scale runs from 1e-8 (palest) to 1 (dark red) and is the same in every picture. Time runs
+# from top to bottom (`rankdir="TB"`).
+
+# %%
+tg.manual_seed(0)
+small = tg.nn.LSTMCell(2, 2)
+x_small = tg.randn(2, 1, 2)
+_, (h_T, _) = tg.viz.unroll_cell(small, x_small, scope="lstm")
+loss = h_T.sum()
+tg.viz.backward_with_grads(loss)
+g = tg.viz.draw(loss, params=small, rankdir="TB", label="LSTMCell(2, 2), PyTorch init, untrained; L = sum(h_1)")
+tg.viz.render(g, OUT / "lstm_graph_2_steps.png")
+show(OUT / "lstm_graph_2_steps.png")
+g                                     # in Jupyter, the last expression of a cell is drawn inline
+
+# %% [markdown]
+# Each grey cluster is one time step (`t=0`, `t=1`). Inside it, read from the top: the input
+# `x_t` and the previous `h` are multiplied by the transposed weights (`permute`, `matmul`),
+# the biases are added, and the (1, 8) result is cut into four (1, 2) slices (`index`). Each
+# slice goes through a `sigmoid` or `tanh` and comes out as a gate named `i`, `f`, `g` or `o`.
+# Then find `c_0` and `c_1`: each is an `add` of two `mul`s, f times the old c and i times g.
+# The thick edge from `c_0` down to the `mul` in step 1 is the conveyor belt. The green
+# parameter boxes are shared by both steps, which is why edges reach them from both clusters.
+#
+# Two details worth a second look. In step 0 the forget gate `f` shows `|grad| 0`, the palest
+# colour: it multiplies the initial cell state, which is zero, so changing f at step 0 cannot
+# change anything (∂L/∂f_0 = ∂L/∂c_0 ⊙ c_{−1} = 0). For the same reason the transposed
+# `weight_hh` of step 0 gets no gradient: it multiplies the initial hidden state, also zero.
+#
+# The full graph gets crowded fast. The **collapsed** view draws one box per time step, with
+# one row for ‖∂L/∂h_t‖ and one for ‖∂L/∂c_t‖; the thick teal edges are the belt. We draw the
+# same untrained LSTM twice, at PyTorch's initialisation and with `unit_forget_bias=True`,
+# with the same seed and the same inputs.
+
+# %%
+def collapsed_picture(cell, xs, caption, path):
+    _, (h_last, _) = tg.viz.unroll_cell(cell, xs, scope="lstm")
+    loss = h_last.sum()
+    tg.viz.backward_with_grads(loss)
+    tg.viz.render(tg.viz.draw(loss, collapse=True, label=caption), path)
+    show(path)
+
+xs_draw = tg.randn(T_DRAW, 1, 8)
+tg.manual_seed(2)
+collapsed_picture(tg.nn.LSTMCell(8, 16), xs_draw,
+                  f"LSTMCell(8, 16), PyTorch init (f ≈ 0.5), untrained; L = sum(h_{T_DRAW - 1})",
+                  OUT / "lstm_collapsed_pytorch_init.png")
+tg.manual_seed(2)
+collapsed_picture(tg.nn.LSTMCell(8, 16, unit_forget_bias=True), xs_draw,
+                  f"LSTMCell(8, 16), unit_forget_bias=True (f ≈ 0.73), untrained; L = sum(h_{T_DRAW - 1})",
+                  OUT / "lstm_collapsed_forget_bias_1.png")
+
+# %% [markdown]
+# Read both pictures from right to left, the way the gradient travels. In the first one
+# (PyTorch's initialisation) the boxes fade within a handful of steps: each step passes on only
+# about half, and the numbers in the rows fall by roughly a factor of two per step. In the
+# second one (forget bias 1) the colour survives much further back along the teal belt. Be
+# honest about what this shows: both cells are untrained, and neither keeps its gradient
+# forever; a forget bias of 1 slows the decay, it does not stop it. Training is what pushes
+# the forget gates of the units that need a long memory towards 1.
+#
+# ## 7. Gradient flow compared with the plain RNN
+#
+# Lesson 4 measured ‖∂L/∂h_t‖ for a tanh RNN. Here are the same curves for the RNN and the two
+# LSTMs, on one log-scale chart, with `tg.viz.gradient_flow` (L = Σ h_T again, so the
+# gradient starts at √H at the right-hand end). For the LSTMs the dashed line is ‖∂L/∂c_t‖,
+# the gradient on the belt.
+
+# %%
+tg.manual_seed(3)
+xs_flow = tg.randn(T_LONG, 1, 8)
+flows = []
+for label, make in [("RNN (tanh)", lambda: tg.nn.RNNCell(8, H_BIG)),
+                    ("LSTM, PyTorch init", lambda: tg.nn.LSTMCell(8, H_BIG)),
+                    ("LSTM, unit_forget_bias", lambda: tg.nn.LSTMCell(8, H_BIG, unit_forget_bias=True))]:
+    tg.manual_seed(4)
+    flows.append(tg.viz.gradient_flow(make(), xs_flow, label=label))
+fig = tg.viz.plot_gradient_flow(flows, OUT / "gradient_flow_rnn_vs_lstm.png",
+                                title=f"Untrained cells, H = {H_BIG}, T = {T_LONG}; L = sum(h_T)")
+show(OUT / "gradient_flow_rnn_vs_lstm.png")
+for f_ in flows:
+    print(f"  {f_.label:24s} |dL/dh_0| = {f_.norms['h'][0]:.1e}")
+rnn_flow, lstm_flow, ufb_flow = flows
+check(ufb_flow.norms["h"][0] > 100 * rnn_flow.norms["h"][0],
+      "with forget bias 1, far more gradient reaches step 0 than in the tanh RNN (over 100x)")
+check(ufb_flow.norms["h"][0] > 100 * lstm_flow.norms["h"][0],
+      "and far more than in the same LSTM at PyTorch's initialisation")
+
+# %% [markdown]
+# The chart tells the story of this lesson in three lines. The tanh RNN (red) decays
+# exponentially, as lesson 4 showed: a straight line on a log scale. The LSTM at PyTorch's
+# initialisation (blue) is **a straight line too**: its forget gates sit near 0.5, so its
+# belt leaks about half per step. Whether it ends above or below the RNN depends on the seed
+# and the sizes (try a few), but it is the same kind of curve. Having a cell state is not
+# enough. The LSTM with a forget bias of 1 (green) decays much more slowly and keeps many
+# orders of magnitude more gradient at the far end: its belt is open wider from the first
+# step of training, and learning can open it further where a long memory is needed.
+#
+# ## What to remember
+#
+# * The cell state is updated by $c_t = f_t \odot c_{t-1} + i_t \odot g_t$; along it the gradient
+#   is multiplied only by the forget gates.
+# * PyTorch stores the gates as blocks i, f, g, o of `weight_ih` (4H, I) and `weight_hh` (4H, H).
+# * At PyTorch's initialisation f ≈ 0.5 and the belt leaks; start the forget bias at 1
+#   (`unit_forget_bias=True`, or TF1's constant `forget_bias=1.0`) to open it.
+#
+# ## Exercises
+#
+# Open `lessons/exercises/05_lstm.py`, fill in the functions marked `# TODO`, and run
+# `tinygrad-rnn check 5` to see which ones are right. (Stuck? `lessons/solutions/05_lstm.py`
+# has one way to do each.)
+#
+# 1. **`lstm_step_numpy`**: one LSTM step in plain NumPy, from PyTorch-layout weights.
+# 2. **`steps_until_forgotten`**: with a constant forget-gate pre-activation b, after how many
+#    steps does the belt keep less than a given fraction?
+# 3. **`tf1_bias_to_pytorch`**: turn a TensorFlow 1 `LSTMCell` bias (order i, j, f, o, plus the
+#    constant `forget_bias`) into PyTorch's `bias_ih` layout.
+#
+# Lesson 6 goes back to 1997, to the LSTM without a forget gate, and asks why the forget gate
+# was needed at all.

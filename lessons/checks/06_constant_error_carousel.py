@@ -1,0 +1,77 @@
+"""Checks for lesson 6's exercises (run with ``tinygrad-rnn check 6``)."""
+import math
+
+import numpy as np
+
+import tinygrad_rnn as tg
+
+
+def check_lstm1997_step_numpy(fn):
+    rng = np.random.default_rng(60)
+    for B, I, H in ((2, 3, 4), (1, 2, 3)):
+        w = {"weight_ih": rng.normal(0, 0.7, (3 * H, I)), "weight_hh": rng.normal(0, 0.7, (3 * H, H)),
+             "bias_ih": rng.normal(0, 0.7, 3 * H), "bias_hh": rng.normal(0, 0.7, 3 * H)}
+        x, h, c = rng.normal(size=(B, I)), rng.normal(size=(B, H)), rng.normal(size=(B, H))
+        got = fn(x.copy(), h.copy(), c.copy(), **{k: v.copy() for k, v in w.items()})
+        if not (isinstance(got, tuple) and len(got) == 2):
+            raise AssertionError(f"lstm1997_step_numpy should return a pair (h_new, c_new), got {type(got).__name__}")
+        cell = tg.nn.LSTMCell(I, H, forget_gate=False, dtype=tg.float64)
+        cell.load_state_dict(w)
+        ref = cell(tg.tensor(x, dtype=tg.float64), (tg.tensor(h, dtype=tg.float64), tg.tensor(c, dtype=tg.float64)))
+        for name, g, r in (("c_new", got[1], ref[1].numpy()), ("h_new", got[0], ref[0].numpy())):
+            g = np.asarray(g)
+            if g.shape != r.shape:
+                raise AssertionError(f"{name} has shape {g.shape}, expected {r.shape}")
+            if not np.allclose(g, r, atol=1e-10):
+                raise AssertionError(f"{name} differs from tg.nn.LSTMCell(forget_gate=False) by up to "
+                                     f"{np.abs(g - r).max():.3g} (B={B}, I={I}, H={H})")
+
+
+def check_hard_sigmoid_numpy(fn):
+    x = np.array([-4.0, -3.0, -2.5, -1.0, 0.0, 0.5, 2.0, 2.5, 2.9, 3.5])
+    by_hand = {2: [0.0, 0.0, 0.0, 0.3, 0.5, 0.6, 0.9, 1.0, 1.0, 1.0],
+               3: [0.0, 0.0, 1 / 12, 1 / 3, 0.5, 7 / 12, 5 / 6, 11 / 12, 2.9 / 6 + 0.5, 1.0]}
+    library = {2: "hard_sigmoid", 3: "hardsigmoid"}
+    for version in (2, 3):
+        got = np.asarray(fn(x.copy(), version), dtype=float)
+        if got.shape != x.shape:
+            raise AssertionError(f"for Keras {version} the result has shape {got.shape}, expected {x.shape}")
+        want = tg.nn.activations.get(library[version])(tg.tensor(x, dtype=tg.float64)).numpy()
+        if not np.allclose(want, by_hand[version]):      # guards the check itself
+            raise AssertionError(f"internal: the library's {library[version]} disagrees with the closed form")
+        if not np.allclose(got, want, atol=1e-12):
+            k = int(np.argmax(np.abs(got - want)))
+            raise AssertionError(f"Keras {version}: at x = {x[k]} you return {got[k]:.4f}, expected {want[k]:.4f}")
+    try:
+        fn(x, 1)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("hard_sigmoid_numpy(x, 1) should raise ValueError (only Keras 2 and 3 are defined)")
+
+
+def check_first_saturated_step(fn):
+    rng = np.random.default_rng(61)
+    cases = [(np.full(20, 0.5), 0.99), (np.full(20, -0.5), 0.99), (np.full(10, 0.01), 0.99),
+             (rng.uniform(-0.2, 0.6, 200), 0.99), (rng.uniform(-0.2, 0.6, 200), 0.5), (np.array([3.0]), 0.99)]
+    for writes, threshold in cases:
+        got = fn(writes.copy(), threshold)
+        c, want = 0.0, -1
+        for t, w in enumerate(writes):           # the carousel, one step at a time
+            c += w
+            if abs(math.tanh(c)) > threshold:
+                want = t
+                break
+        if got != want:
+            raise AssertionError(f"for writes starting {np.round(writes[:4], 3)} ({len(writes)} steps) and threshold "
+                                 f"{threshold} you returned {got}, expected {want}")
+
+
+CHECKS = [
+    ("1. one step of the 1997 cell", "lstm1997_step_numpy", check_lstm1997_step_numpy,
+     "np.split(a, 3, axis=1) gives i, g, o; the new state is c + i * g, with no forget gate"),
+    ("2. the two hard sigmoids", "hard_sigmoid_numpy", check_hard_sigmoid_numpy,
+     "both are straight lines through (0, 0.5) clipped to [0, 1]: slope 0.2 for Keras 2, slope 1/6 for Keras 3 (np.clip helps)"),
+    ("3. when the 1997 cell saturates", "first_saturated_step", check_first_saturated_step,
+     "np.cumsum(writes) is c_t; compare np.abs(np.tanh(...)) with the threshold and find the first True"),
+]

@@ -281,3 +281,21 @@ def test_dropout_mask_follows_manual_seed():
     assert not np.array_equal(a, c)
     with pytest.raises(ValueError, match="probability"):
         nn.Dropout(1.5)
+
+
+def test_load_state_dict_copies_instead_of_sharing_memory():
+    """A loaded model owns its arrays: changing the source afterwards (a torch optimizer step
+    in place, a NumPy edit) must not change the model."""
+    import torch
+    torch.manual_seed(0)
+    source = torch.nn.Linear(3, 2).double()
+    model = tg.nn.Linear(3, 2).double()
+    model.load_state_dict(source.state_dict())
+    before = model.weight.numpy()
+    with torch.no_grad():
+        source.weight += 1.0
+    np.testing.assert_array_equal(model.weight.numpy(), before)
+    arrays = {"weight": np.ones((2, 3)), "bias": np.zeros(2)}
+    model.load_state_dict(arrays)
+    arrays["weight"][:] = 5.0
+    np.testing.assert_array_equal(model.weight.numpy(), np.ones((2, 3)))

@@ -135,7 +135,9 @@ class Module:
             if tuple(arr.shape) != tuple(target.shape):
                 raise ShapeError(f"load_state_dict for {type(self).__name__}: {key} has shape "
                                  f"{tuple(arr.shape)} in the file but {tuple(target.shape)} in the model")
-            staged[key] = backend.to_device(np.asarray(arr, dtype=target.dtype), target.device)
+            # always a copy: the model must never share memory with the caller's arrays (a torch
+            # tensor's .numpy() is a view, and its optimizer would change our weights in place)
+            staged[key] = backend.to_device(np.array(arr, dtype=target.dtype, copy=True), target.device)
         for key, arr in staged.items():
             own[key].data = arr
 

@@ -14,7 +14,8 @@ from .. import nn
 CELLS: dict[str, tuple[str, dict[str, Any], str]] = {
     "rnn": ("RNN", {}, "Elman RNN, tanh"),
     "lstm": ("LSTM", {}, "LSTM (PyTorch's: forget gate, no peepholes)"),
-    "lstm-fb1": ("LSTM", {"forget_bias": 1.0}, "LSTM with TensorFlow's forget_bias=1"),
+    "lstm-fb1": ("LSTM", {"forget_bias": 1.0}, "LSTM with TensorFlow's constant forget_bias=1"),
+    "lstm-ufb": ("LSTM", {"unit_forget_bias": True}, "LSTM whose forget bias starts at 1 (Keras' unit_forget_bias)"),
     "peephole": ("LSTM", {"peepholes": True}, "LSTM with peephole connections (Graves 2013)"),
     "lstm1997": ("LSTM", {"forget_gate": False}, "the 1997 LSTM: no forget gate"),
     "gru": ("GRU", {}, "GRU (PyTorch's: reset after the recurrent product)"),

@@ -66,8 +66,9 @@ def is_grad_enabled() -> bool:
 def name_scope(name: str) -> Iterator[tuple[str, ...]]:
     """Record ``name`` on every op created inside; scopes nest into a path.
 
-    Layers use it to mark layer, direction and time step (``"lstm.l0"``, ``"fwd"``,
-    ``"t=3"``) so graph drawings can group an unrolled network step by step::
+    Layers use it to mark layer, direction and time step — the path of one step of a
+    stacked LSTM is ``("lstm", "layer0", "forward", "t=3")`` — so graph drawings can group an
+    unrolled network step by step::
 
         with tg.name_scope("t=3"):
             h = cell(x[3], h)

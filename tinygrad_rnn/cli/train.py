@@ -134,8 +134,11 @@ def run_train(args: argparse.Namespace) -> int:
         os.remove(os.path.join(out, "metrics.jsonl"))   # a fresh run starts a fresh log
     print(f"{args.task}: {args.cell}, hidden {model.config['hidden_size']}, {model.num_parameters()} parameters, "
           f"{steps} steps of batch {batch}, {args.optimizer} lr {args.lr or d['lr']}, clip {clip or 'off'}, {device}")
-    result = run.train(steps, eval_every=args.eval_every or max(1, steps // 5), log_every=args.log_every,
-                       progress=not args.no_progress)
+    try:
+        result = run.train(steps, eval_every=args.eval_every or max(1, steps // 5), log_every=args.log_every,
+                           progress=not args.no_progress)
+    except ValueError as e:   # data that cannot fill a batch, a corpus too short for --bptt, ...
+        raise CLIError(str(e)) from None
     print(f"final: {result['summary']}" if result else "no evaluation ran")
     print(f"wrote {out}/metrics.jsonl, {out}/loss.png and {out}/checkpoint.npz")
     return 0

@@ -278,8 +278,10 @@ class CharLMTask(Task):
 
     def evaluate(self, model: Any, max_windows: int = 50) -> dict[str, Any]:
         total, count, state = 0.0, 0, None
+        # up to 16 parallel streams, fewer when the validation text is short
+        streams = max(1, min(16, (len(self.corpus.valid) - 1) // (self.bptt + 1)))
         with no_grad():
-            for j, (x, y) in enumerate(self.corpus.batches(16, self.bptt, "valid")):
+            for j, (x, y) in enumerate(self.corpus.batches(streams, self.bptt, "valid")):
                 if j >= max_windows:
                     break
                 logits, state = model(self.tensor(x), state=state)

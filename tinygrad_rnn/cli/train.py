@@ -59,6 +59,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--eval-every", type=_positive(int), default=None, help="evaluate and checkpoint every N steps")
     p.add_argument("--log-every", type=_positive(int), default=10, help="write the training loss every N steps")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs only)")
+    p.add_argument("--forget-bias", type=float, default=None,
+                   help="LSTM: TensorFlow's constant added to the forget gate's input at every step (e.g. 1)")
+    p.add_argument("--unit-forget-bias", action="store_true",
+                   help="LSTM: start the forget bias at 1, as Keras does (it is then trained)")
     p.add_argument("--primitive", action="store_true",
                    help="run the cells as recorded primitive ops instead of the fused kernels (slower)")
     task = p.add_argument_group("task options")
@@ -115,9 +119,18 @@ def run_train(args: argparse.Namespace) -> int:
             raise CLIError(f"--epochs: the {args.task} task draws fresh data every step; use --steps")
         steps = max(1, int(round(args.epochs * per_epoch)))
     clip = d["clip"] if args.clip is None else args.clip
+    cell_options: dict = {}
+    if args.forget_bias is not None or args.unit_forget_bias:
+        if "lstm" not in args.cell and args.cell != "peephole":
+            raise CLIError(f"--forget-bias and --unit-forget-bias apply to LSTM cells, not --cell {args.cell}")
+        if args.forget_bias is not None:
+            cell_options["forget_bias"] = args.forget_bias
+        if args.unit_forget_bias:
+            cell_options["unit_forget_bias"] = True
     model = SequenceModel(task.input_size, args.hidden or d["hidden"], task.output_size, cell=args.cell,
                           num_layers=args.layers, vocab_size=task.vocab_size,
-                          embedding_dim=getattr(task, "embedding_dim", None), fused=not args.primitive).to(device)
+                          embedding_dim=getattr(task, "embedding_dim", None), fused=not args.primitive,
+                          cell_options=cell_options).to(device)
     optimizer = _optimizer(args.optimizer, model.parameters(), args.lr or d["lr"])
     out = args.out or os.path.join("runs", f"{args.task}-{args.cell}")
     stored_args = {k: v for k, v in vars(args).items() if k != "func"}
@@ -132,7 +145,7 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"resumed from {run.checkpoint_path} at step {run.step}")
     elif os.path.exists(os.path.join(out, "metrics.jsonl")):
         os.remove(os.path.join(out, "metrics.jsonl"))   # a fresh run starts a fresh log
-    print(f"{args.task}: {args.cell}, hidden {model.config['hidden_size']}, {model.num_parameters()} parameters, "
+    print(f"{args.task}: {args.cell}{' ' + str(cell_options) if cell_options else ''}, hidden {model.config['hidden_size']}, {model.num_parameters()} parameters, "
           f"{steps} steps of batch {batch}, {args.optimizer} lr {args.lr or d['lr']}, clip {clip or 'off'}, {device}")
     try:
         result = run.train(steps, eval_every=args.eval_every or max(1, steps // 5), log_every=args.log_every,

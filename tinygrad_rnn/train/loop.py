@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from typing import Any, Callable
 
@@ -61,9 +62,12 @@ class Run:
 
     # -- the loop --
     def train(self, steps: int, eval_every: int, log_every: int = 10, progress: bool = True,
-              on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any] | None:
-        """Train until ``steps`` (total, counting resumed ones); return the last evaluation."""
-        bar = _progress(total=steps, initial=self.step, enabled=progress, desc=f"{self.task.name}")
+              on_eval: Callable[[dict[str, Any]], None] | None = None, verbose: bool = True,
+              desc: str | None = None) -> dict[str, Any] | None:
+        """Train until ``steps`` (total, counting resumed ones); return the last evaluation.
+
+        ``progress`` shows a tqdm bar; ``verbose`` prints each evaluation's summary."""
+        bar = _progress(total=steps, initial=self.step, enabled=progress, desc=desc or self.task.name)
         last_eval = None
         t0, seen = time.perf_counter(), 0
         try:
@@ -84,7 +88,8 @@ class Run:
                 bar.update(1)
                 if self.step % eval_every == 0 or self.step == steps:
                     last_eval = self.evaluate()
-                    bar.write(f"step {self.step}: {last_eval['summary']}")
+                    if verbose:
+                        bar.write(f"step {self.step}: {last_eval['summary']}")
                     if on_eval:
                         on_eval(last_eval)
                     self.save()
@@ -165,7 +170,8 @@ class _NoBar:
 
 
 def _progress(total: int, initial: int, enabled: bool, desc: str) -> Any:
-    if not enabled:
+    # a bar redrawn into a log file (CI, `> out.txt`) is thousands of lines of noise
+    if not enabled or not sys.stderr.isatty():
         return _NoBar()
     try:
         from tqdm import tqdm

@@ -14,8 +14,6 @@ from .. import nn
 CELLS: dict[str, tuple[str, dict[str, Any], str]] = {
     "rnn": ("RNN", {}, "Elman RNN, tanh"),
     "lstm": ("LSTM", {}, "LSTM (PyTorch's: forget gate, no peepholes)"),
-    "lstm-fb1": ("LSTM", {"forget_bias": 1.0}, "LSTM with TensorFlow's constant forget_bias=1"),
-    "lstm-ufb": ("LSTM", {"unit_forget_bias": True}, "LSTM whose forget bias starts at 1 (Keras' unit_forget_bias)"),
     "peephole": ("LSTM", {"peepholes": True}, "LSTM with peephole connections (Graves 2013)"),
     "lstm1997": ("LSTM", {"forget_gate": False}, "the 1997 LSTM: no forget gate"),
     "gru": ("GRU", {}, "GRU (PyTorch's: reset after the recurrent product)"),
@@ -27,13 +25,14 @@ class SequenceModel(nn.Module):
     """x (B, T, input_size) floats — or (B, T) token ids when ``vocab_size`` is given —
     → outputs (B, T, output_size) and the recurrent state.
 
-    ``cell`` is one of :data:`CELLS`. The recurrent layer runs batch-first; ``lengths``
-    (B,) marks padded batches, and the last valid step's output is ``last(...)``.
+    ``cell`` is one of :data:`CELLS`; ``cell_options`` adds keyword arguments for the cells
+    (e.g. ``{"forget_bias": 1.0}``). The recurrent layer runs batch-first; ``lengths`` (B,)
+    marks padded batches, and the last valid step's output is ``last(...)``.
     """
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int, cell: str = "lstm",
                  num_layers: int = 1, vocab_size: int | None = None, embedding_dim: int | None = None,
-                 fused: bool = True) -> None:
+                 fused: bool = True, cell_options: dict[str, Any] | None = None) -> None:
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"unknown cell {cell!r}; choose from {', '.join(CELLS)}")
@@ -42,8 +41,9 @@ class SequenceModel(nn.Module):
                 raise ValueError(f"{name} must be positive, got {n}")
         self.config = dict(input_size=input_size, hidden_size=hidden_size, output_size=output_size,
                            cell=cell, num_layers=num_layers, vocab_size=vocab_size,
-                           embedding_dim=embedding_dim, fused=fused)
+                           embedding_dim=embedding_dim, fused=fused, cell_options=dict(cell_options or {}))
         layer_name, options, _ = CELLS[cell]
+        options = {**options, **(cell_options or {})}
         if vocab_size is not None:
             self.embedding = nn.Embedding(vocab_size, embedding_dim or input_size)
             input_size = embedding_dim or input_size

@@ -2,8 +2,9 @@
 
 Implementations: tinygrad_rnn's primitive path (the cell's equations as recorded ops),
 tinygrad_rnn's fused path (one whole-sequence op), PyTorch's primitive ops and its
-``nn.LSTM``/``nn.GRU``/``nn.RNN`` (when PyTorch is installed), and the hand-written NumPy
-forward + BPTT in ``numpy_reference.py`` (CPU only). Every round starts each implementation
+``nn.LSTM``/``nn.GRU``/``nn.RNN`` (when PyTorch is installed), the hand-written NumPy
+forward + BPTT in ``numpy_reference.py`` (CPU only), and — when installed — DeZero's LSTM/RNN
+layers and the same model in HIPS autograd, the two Python engines this project is compared with. Every round starts each implementation
 in a fresh process (``worker.py``), in the same order; the table shows the median over
 rounds of each process's median step time, the ratios, and peak training memory.
 """
@@ -17,16 +18,20 @@ import sys
 
 from .timing import median
 
-IMPLS = ["tinygrad-primitive", "tinygrad-fused", "torch-primitive", "torch-nn", "numpy"]
+IMPLS = ["tinygrad-primitive", "tinygrad-fused", "torch-primitive", "torch-nn", "numpy", "dezero", "hips-autograd"]
+# optional comparisons: a row appears when its package is installed (CPU only for the last three)
+_NEEDS = {"torch-primitive": "torch", "torch-nn": "torch", "dezero": "dezero", "hips-autograd": "autograd"}
 
 
-def _available(device: str) -> list[str]:
+def _available(device: str, cell: str) -> list[str]:
     out = []
-    has_torch = importlib.util.find_spec("torch") is not None
     for impl in IMPLS:
-        if impl.startswith("torch") and not has_torch:
+        package = _NEEDS.get(impl)
+        if package and importlib.util.find_spec(package) is None:
             continue
-        if impl == "numpy" and device != "cpu":
+        if impl in ("numpy", "dezero", "hips-autograd") and device != "cpu":
+            continue
+        if impl == "dezero" and cell == "gru":     # DeZero has no GRU layer
             continue
         out.append(impl)
     return out
@@ -41,7 +46,7 @@ def _run_worker(spec: dict) -> dict:
 
 
 def main(args: argparse.Namespace) -> int:
-    impls = _available(args.device)
+    impls = _available(args.device, args.what)
     if "torch-nn" not in impls:
         print("(PyTorch is not installed: its rows are skipped; pip install torch to compare)")
     results = []

@@ -151,6 +151,84 @@ def make_torch(spec: dict, primitive: bool):
     return step, sync
 
 
+def make_dezero(spec: dict):
+    """DeZero's (deep-learning-from-scratch-3) own RNN/LSTM layer: one recorded op per gate
+    matrix product and activation, in the Python engine of that book."""
+    if not hasattr(np, "int"):
+        np.int = int   # DeZero 0.0.13 predates NumPy 1.24, which removed this alias
+    import dezero
+    import dezero.functions as F
+    import dezero.layers as L
+    from dezero import optimizers
+    if spec["cell"] == "gru":
+        raise ValueError("DeZero has no GRU layer")
+    x_np, y_np = _data(spec)
+    H, I, O = spec["hidden"], spec["input"], spec["output"]
+
+    class Net(dezero.Model):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = (L.LSTM if spec["cell"] == "lstm" else L.RNN)(H, in_size=I)
+            self.fc = L.Linear(O, in_size=H)
+
+    model = Net()
+    opt = optimizers.SGD(lr=LR).setup(model)
+
+    def step() -> None:
+        model.rnn.reset_state()
+        for t in range(x_np.shape[0]):
+            h = model.rnn(x_np[t])
+        loss = F.mean_squared_error(model.fc(h), y_np)
+        model.cleargrads()
+        loss.backward()
+        opt.update()
+
+    return step, lambda: None
+
+
+def make_hips(spec: dict):
+    """HIPS autograd: the same model written in autograd.numpy, differentiated by tracing."""
+    import autograd.numpy as anp
+    from autograd import grad
+    x, y = _data(spec)
+    H, I, O, cell = spec["hidden"], spec["input"], spec["output"], spec["cell"]
+    G = {"lstm": 4, "gru": 3, "rnn": 1}[cell]
+    rng = np.random.default_rng(1)
+    k = 1 / np.sqrt(H)
+    p = {n: rng.uniform(-k, k, shape).astype(x.dtype) for n, shape in
+         (("w_ih", (G * H, I)), ("w_hh", (G * H, H)), ("b_ih", (G * H,)), ("b_hh", (G * H,)),
+          ("w_out", (O, H)), ("b_out", (O,)))}
+
+    def sig(z):
+        return 1 / (1 + anp.exp(-z))
+
+    def loss_fn(q):
+        h = anp.zeros((x.shape[1], H), dtype=x.dtype)
+        c = h
+        for t in range(x.shape[0]):
+            gi, gh = anp.dot(x[t], q["w_ih"].T) + q["b_ih"], anp.dot(h, q["w_hh"].T) + q["b_hh"]
+            if cell == "lstm":
+                z = gi + gh
+                c = sig(z[:, H:2 * H]) * c + sig(z[:, :H]) * anp.tanh(z[:, 2 * H:3 * H])
+                h = sig(z[:, 3 * H:]) * anp.tanh(c)
+            elif cell == "gru":
+                r, u = sig(gi[:, :H] + gh[:, :H]), sig(gi[:, H:2 * H] + gh[:, H:2 * H])
+                n = anp.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+                h = (1 - u) * n + u * h
+            else:
+                h = anp.tanh(gi + gh)
+        return anp.mean((anp.dot(h, q["w_out"].T) + q["b_out"] - y) ** 2)
+
+    gradient = grad(loss_fn)
+
+    def step() -> None:
+        g = gradient(p)
+        for n in p:
+            p[n] = p[n] - LR * g[n]
+
+    return step, lambda: None
+
+
 def _sync(device: str):
     if device == "cpu":
         return lambda: None
@@ -164,6 +242,8 @@ MAKERS = {
     "tinygrad-fused": lambda s: make_tinygrad(s, fused=True),
     "torch-primitive": lambda s: make_torch(s, primitive=True),
     "torch-nn": lambda s: make_torch(s, primitive=False),
+    "dezero": make_dezero,
+    "hips-autograd": make_hips,
 }
 
 

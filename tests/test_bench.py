@@ -1,0 +1,32 @@
+"""``tinygrad-rnn bench`` runs and reports figures (timing itself is never asserted)."""
+from __future__ import annotations
+
+import json
+
+from tinygrad_rnn.cli.main import main
+
+
+def test_bench_ops_reports_both_engines(capsys):
+    assert main(["bench", "ops", "--links", "20", "--rounds", "2", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(result["us_per_op"]) == {"tinygrad_rnn", "pytorch"}
+    assert all(v > 0 for v in result["us_per_op"].values())
+
+
+def test_bench_lstm_runs_every_implementation_in_fresh_processes(capsys):
+    argv = ["bench", "lstm", "--hidden", "8", "--steps", "4", "--batch", "2", "--input", "3",
+            "--rounds", "1", "--iters", "1", "--warmup", "0", "--json"]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    row = result["results"][0]
+    for impl in ("tinygrad-primitive", "tinygrad-fused", "torch-primitive", "torch-nn", "numpy"):
+        assert row[impl]["ms"] > 0, impl
+        assert row[impl]["peak_mib"] >= 0, impl
+
+
+def test_bench_rejects_bad_sizes(capsys):
+    try:
+        status = main(["bench", "lstm", "--hidden", "0"])
+    except SystemExit as e:
+        status = e.code
+    assert status == 2 and "positive" in capsys.readouterr().err

@@ -20,7 +20,7 @@
 # 5. how to read the gradient flow of the **trained** cells.
 #
 # Run it with `tinygrad-rnn lesson 8` (`--fast` for small sizes, `--notebook` for Jupyter).
-# At full size it trains nine small nets and takes a few minutes on two CPU cores.
+# At full size it trains six small nets and takes a few minutes on two CPU cores.
 
 # %%
 import inspect
@@ -151,7 +151,7 @@ check(abs(ours - by_hand) < 1e-5, "the masked loss is the mean of log(1+e^z) - z
 # ### The training loop
 #
 # All three cells get the same budget: hidden size 16, batches of 32 strings drawn from the
-# 256 training strings, Adam with learning rate 0.01, the gradient norm clipped at 1 (lesson 7),
+# 256 training strings, Adam with learning rate 0.01, the gradient norm clipped at 1 (lesson 4),
 # and the same number of steps. Every few hundred steps we score both sets by the 1997
 # criterion. (The command-line equivalent: `tinygrad-rnn train reber --cell lstm --steps 1000`.)
 

@@ -19,7 +19,7 @@
 #    that says which digits it mixes up.
 #
 # Run it with `tinygrad-rnn lesson 9` (`--fast` for small sizes, `--notebook` for Jupyter).
-# The 8×8 digits ship with scikit-learn (`pip install scikit-learn`); real MNIST is used when
+# The 8×8 digits ship with scikit-learn (`pip install scikit-learn`, or the `digits` extra); real MNIST is used when
 # the environment variable `MNIST_DIR` names a folder with its four files (section 6).
 
 # %%

@@ -30,3 +30,24 @@ def test_bench_rejects_bad_sizes(capsys):
     except SystemExit as e:
         status = e.code
     assert status == 2 and "positive" in capsys.readouterr().err
+
+
+def test_bench_tasks_trains_each_row_with_the_train_command(capsys, tmp_path):
+    argv = ["bench", "tasks", "--quick", "--only", "adding-rnn,charlm-lstm", "--out", str(tmp_path), "--json"]
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["rows"]
+    assert [r["name"] for r in rows] == ["adding-rnn", "charlm-lstm"]
+    for r in rows:
+        assert "error" not in r, r
+        assert r["command"].startswith("tinygrad-rnn train ") and r["wall_s"] > 0
+        assert (tmp_path / r["name"] / "checkpoint.npz").exists()
+    adding, charlm = rows
+    assert 0.0 <= adding["value"] <= 1.0 and "1997 criterion" in adding["summary"]
+    assert adding["met"] is True            # 20 steps of a plain RNN do not solve it: the baseline row holds
+    assert charlm["value"] > 2.0 and charlm["met"] is False   # 10 steps are far from 2 bits/char
+    assert len(charlm["sample"]) >= 300
+
+
+def test_bench_tasks_rejects_unknown_rows(capsys, tmp_path):
+    assert main(["bench", "tasks", "--only", "adding-gru", "--out", str(tmp_path)]) == 2
+    assert "unknown row(s) adding-gru" in capsys.readouterr().err

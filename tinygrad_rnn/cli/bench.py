@@ -2,6 +2,7 @@
 
     tinygrad-rnn bench ops                       # fixed cost per recorded op vs PyTorch
     tinygrad-rnn bench lstm --hidden 64,256,512  # one training step, five implementations
+    tinygrad-rnn bench tasks                     # the training acceptance figures (real runs)
 """
 from __future__ import annotations
 
@@ -31,9 +32,11 @@ def _positive(text: str) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="benchmarks: per-op overhead (ops) and training-step speed (lstm|gru|rnn)")
-    p.add_argument("what", choices=["ops", "lstm", "gru", "rnn"],
-                   help="ops: fixed cost per recorded op; lstm/gru/rnn: a training step of that layer")
+    p = sub.add_parser("bench", help="benchmarks: per-op overhead (ops), training-step speed (lstm|gru|rnn), "
+                                     "training acceptance figures (tasks)")
+    p.add_argument("what", choices=["ops", "lstm", "gru", "rnn", "tasks"],
+                   help="ops: fixed cost per recorded op; lstm/gru/rnn: a training step of that layer; "
+                        "tasks: train the acceptance rows and print what they reach")
     p.add_argument("--hidden", type=_sizes, default=[64, 256, 512], help="hidden sizes, e.g. 64,256,512")
     p.add_argument("--batch", type=_positive, default=32)
     p.add_argument("--steps", type=_positive, default=64, help="sequence length T")
@@ -46,6 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--warmup", type=int, default=2, help="untimed steps per process")
     p.add_argument("--links", type=_positive, default=500, help="chain length for `ops` (4 ops each)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--only", default=None, help="tasks: comma-separated rows (adding-lstm, adding-rnn, reber-lstm, "
+                                                "digits-lstm, charlm-lstm)")
+    p.add_argument("--out", default="runs/bench-tasks", help="tasks: folder for the runs")
+    p.add_argument("--quick", action="store_true", help="tasks: tiny budgets (checks the plumbing only)")
     p.set_defaults(func=run)
 
 
@@ -54,6 +61,9 @@ def run(args: argparse.Namespace) -> int:
     args.device = backend.parse_device(args.device)
     if args.device != "cpu" and not backend.cuda_is_available():
         raise CLIError(f"--device {args.device}: no GPU is available here (CuPy missing or no CUDA device)")
+    if args.what == "tasks":
+        from ..bench.tasks import main as bench_tasks
+        return bench_tasks(args)
     if args.what == "ops":
         from ..bench.ops import main as bench_ops
         args.rounds = args.rounds or 15

@@ -38,6 +38,16 @@ def test_train_writes_metrics_plot_and_checkpoint(tmp_path, capsys):
     assert "1997 criterion" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("cell, fused", [("lstm1997", False), ("peephole", False), ("lstm", True), ("gru-cho", None)])
+def test_every_cell_trains_from_the_command_line(tmp_path, cell, fused):
+    # cells without a fused kernel run as recorded primitive ops instead of failing
+    out = _train(tmp_path, cell, "adding", "--cell", cell, "--T", "20", "--steps", "3")
+    config = tg.checkpoint.read_header(os.path.join(out, "checkpoint.npz"))["config"]["model"]
+    assert config["cell"] == cell
+    if fused is not None:
+        assert SequenceModel(**config).rnn.fused is fused
+
+
 @pytest.mark.parametrize("task, extra", [("adding", ["--T", "20"]), ("reber", []), ("copy", ["--lag", "5", "--k", "2"])])
 def test_resume_gives_exactly_the_uninterrupted_run(tmp_path, task, extra):
     straight = _train(tmp_path, "straight", task, *extra, "--steps", "6", "--eval-every", "3")

@@ -196,3 +196,10 @@ def test_device_mismatch_in_other_entry_points(fake_gpu) -> None:
     x = tg.ones(2, requires_grad=True)
     with pytest.raises(tg.DeviceMismatchError, match=r"backward: .*cpu and cuda:1"):
         (x * 2.0).backward(gradient=b)
+
+
+def test_host_index_addresses_a_gpu_tensor(fake_gpu) -> None:
+    # as in PyTorch: a NumPy index (or a CPU tensor) may index a GPU tensor; the reverse is an error
+    g = fake_gpu([10.0, 11.0, 12.0])
+    assert g[np.array([2, 0])].tolist() == [12.0, 10.0]
+    assert g[tg.tensor([1])].tolist() == [11.0]

@@ -55,6 +55,10 @@ def test_factories(devices: str) -> None:
               lambda: tg.ones_like(base, requires_grad=True), lambda: tg.full((1,), 2.0, requires_grad=True)):
         t = f()
         assert t.requires_grad and t.is_leaf
+    made = [tg.zeros(2, name="a"), tg.ones(2, name="a"), tg.full(2, 1.0, name="a"), tg.randn(2, name="a"),
+            tg.rand(2, name="a"), tg.arange(2, name="a"), tg.eye(2, name="a"), tg.zeros_like(base, name="a"),
+            tg.ones_like(base, name="a")]
+    assert [t.name for t in made] == ["a"] * len(made)
 
 
 def test_manual_seed_reproduces_draws() -> None:

@@ -27,12 +27,13 @@ def _shape(op: str, shape: Sequence[Any]) -> tuple[int, ...]:
     return dims
 
 
-def _make(op: str, fill: Any, shape: tuple, dtype: Any, device: str | None, requires_grad: bool) -> Tensor:
+def _make(op: str, fill: Any, shape: tuple, dtype: Any, device: str | None, requires_grad: bool,
+          name: str | None = None) -> Tensor:
     dev = backend.parse_device(device)
     d = get_default_dtype() if dtype is None else as_dtype(dtype)
     xp = backend.xp_for(dev)
     arr = fill(xp, shape, d)
-    return Tensor(arr, requires_grad=requires_grad, device=dev)
+    return Tensor(arr, requires_grad=requires_grad, device=dev, name=name)
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None,
@@ -41,39 +42,44 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: st
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device, name=name)
 
 
-def zeros(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
+def zeros(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False,
+          name: str | None = None) -> Tensor:
     """A tensor of zeros, e.g. ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _make("zeros", lambda xp, s, d: xp.zeros(s, dtype=d), _shape("zeros", shape), dtype, device, requires_grad)
+    return _make("zeros", lambda xp, s, d: xp.zeros(s, dtype=d), _shape("zeros", shape), dtype, device, requires_grad, name)
 
 
-def ones(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
+def ones(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False,
+          name: str | None = None) -> Tensor:
     """A tensor of ones."""
-    return _make("ones", lambda xp, s, d: xp.ones(s, dtype=d), _shape("ones", shape), dtype, device, requires_grad)
+    return _make("ones", lambda xp, s, d: xp.ones(s, dtype=d), _shape("ones", shape), dtype, device, requires_grad, name)
 
 
 def full(shape: Sequence[int] | int, value: float, dtype: Any = None, device: str | None = None,
-         requires_grad: bool = False) -> Tensor:
+         requires_grad: bool = False, name: str | None = None) -> Tensor:
     """A tensor of ``shape`` filled with ``value``."""
     s = _shape("full", (shape,) if isinstance(shape, int) else tuple(shape))
-    return _make("full", lambda xp, s, d: xp.full(s, value, dtype=d), s, dtype, device, requires_grad)
+    return _make("full", lambda xp, s, d: xp.full(s, value, dtype=d), s, dtype, device, requires_grad, name)
 
 
-def randn(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
+def randn(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False,
+          name: str | None = None) -> Tensor:
     """Samples from the standard normal distribution N(0, 1)."""
     s = _shape("randn", shape)
     return _make("randn", lambda xp, s_, d: xp.asarray(backend.rng().standard_normal(s_).astype(d)),
-                 s, dtype, device, requires_grad)
+                 s, dtype, device, requires_grad, name)
 
 
-def rand(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
+def rand(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False,
+          name: str | None = None) -> Tensor:
     """Samples from the uniform distribution U[0, 1)."""
     s = _shape("rand", shape)
     return _make("rand", lambda xp, s_, d: xp.asarray(backend.rng().random(s_).astype(d)),
-                 s, dtype, device, requires_grad)
+                 s, dtype, device, requires_grad, name)
 
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
-           device: str | None = None, requires_grad: bool = False) -> Tensor:
+           device: str | None = None, requires_grad: bool = False,
+          name: str | None = None) -> Tensor:
     """Evenly spaced values in [start, stop); integers stay int64 unless ``dtype`` says otherwise."""
     if stop is None:
         start, stop = 0, start
@@ -82,21 +88,24 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
     is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
     d = as_dtype(dtype) if dtype is not None else (np.dtype(np.int64) if is_int else get_default_dtype())
     dev = backend.parse_device(device)
-    return Tensor(backend.xp_for(dev).arange(start, stop, step, dtype=d), requires_grad=requires_grad, device=dev)
+    return Tensor(backend.xp_for(dev).arange(start, stop, step, dtype=d), requires_grad=requires_grad, device=dev,
+                  name=name)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: str | None = None,
-        requires_grad: bool = False) -> Tensor:
+        requires_grad: bool = False, name: str | None = None) -> Tensor:
     """The n×m identity matrix (m defaults to n)."""
     s = _shape("eye", (n, n if m is None else m))
-    return _make("eye", lambda xp, s_, d: xp.eye(s_[0], s_[1], dtype=d), s, dtype, device, requires_grad)
+    return _make("eye", lambda xp, s_, d: xp.eye(s_[0], s_[1], dtype=d), s, dtype, device, requires_grad, name)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
     """Zeros with ``t``'s shape, dtype and device."""
-    return zeros(t.shape, dtype=t.dtype if dtype is None else dtype, device=t.device, requires_grad=requires_grad)
+    return zeros(t.shape, dtype=t.dtype if dtype is None else dtype, device=t.device, requires_grad=requires_grad,
+                 name=name)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
     """Ones with ``t``'s shape, dtype and device."""
-    return ones(t.shape, dtype=t.dtype if dtype is None else dtype, device=t.device, requires_grad=requires_grad)
+    return ones(t.shape, dtype=t.dtype if dtype is None else dtype, device=t.device, requires_grad=requires_grad,
+                 name=name)

@@ -659,8 +659,12 @@ def _index(index: Any, t: Tensor) -> Any:
         if isinstance(i, Tensor):
             i = i.data
         if backend.is_array(i):
-            if backend.device_of(i) != t.device:
-                raise DeviceMismatchError(f"index: tensor on {t.device} indexed with an array on {backend.device_of(i)}")
+            where = backend.device_of(i)
+            if where == "cpu" and t.device != "cpu":
+                # as in PyTorch, a host index may address a GPU tensor: indices are small, copy them over
+                return backend.xp_of(t.data).asarray(i)
+            if where != t.device:
+                raise DeviceMismatchError(f"index: tensor on {t.device} indexed with an array on {where}")
             return i
         if isinstance(i, list):   # an empty list would become a float array: make it an index
             xp = backend.xp_of(t.data)

@@ -7,6 +7,10 @@
 >>> x.grad.shape
 (2, 2)
 """
+from .allocator import keep_freed_memory as _keep_freed_memory
+
+_keep_freed_memory()   # before any array exists: see allocator.py for why and how to opt out
+
 from .backend import (cuda_is_available, get_default_device, get_rng_state, manual_seed,
                       set_default_device, set_rng_state)
 from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32, int64,

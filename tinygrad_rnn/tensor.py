@@ -653,8 +653,13 @@ def _axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
     return tuple(sorted(out))
 
 
+_BASIC = (int, slice, type(None), type(Ellipsis))
+
+
 def _index(index: Any, t: Tensor) -> Any:
     """Turn tensors inside an index into arrays and check the device."""
+    if type(index) in _BASIC or (type(index) is tuple and all(type(i) in _BASIC for i in index)):
+        return index   # the common case (x[t], a chunk of gates): nothing to convert
     def conv(i: Any) -> Any:
         if isinstance(i, Tensor):
             i = i.data

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..backend import xp_of
 from ..tensor import Function
-from .sequence import sigmoid_
+from .sequence import quiet_overflow, sigmoid_
 
 
 class LSTMPointwise(Function):
@@ -30,6 +30,7 @@ class LSTMPointwise(Function):
     """
     name = "lstm_pointwise"
 
+    @quiet_overflow
     def forward(self, a: Any, c: Any) -> Any:
         xp = xp_of(a)
         if xp is not np:
@@ -77,6 +78,7 @@ class GRUPointwise(Function):
     """
     name = "gru_pointwise"
 
+    @quiet_overflow
     def forward(self, gi: Any, gh: Any, h: Any) -> Any:
         xp = xp_of(gi)
         H = h.shape[1]

@@ -21,16 +21,29 @@ paths agree to 1e−12 in float64 and gradcheck these backward passes.
 """
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Callable
+
+import numpy as np
 
 from ..backend import xp_of
-from ..ops.unary import sigmoid_array
+from ..ops.unary import sigmoid_unchecked
 from ..tensor import Function
 
 
 def sigmoid_(z: Any) -> Any:
-    """σ(z) in place: the same formula as the primitive op, so both paths agree to the last bit."""
-    return sigmoid_array(z, out=z)
+    """σ(z) in place: the same formula as the primitive op, so both paths agree to the last bit.
+    Callers run inside :func:`quiet_overflow` (e⁻ᶻ → inf for very negative z gives σ = 0 exactly)."""
+    return sigmoid_unchecked(z, out=z)
+
+
+def quiet_overflow(forward: Callable) -> Callable:
+    """Silence NumPy's overflow warning once around a whole forward pass, not per σ call."""
+    @functools.wraps(forward)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(over="ignore"):
+            return forward(*args, **kwargs)
+    return wrapped
 
 
 def _order(T: int, reverse: bool) -> range:
@@ -44,6 +57,15 @@ def _project(x: Any, w_ih: Any, bias: Any) -> Any:
     if bias is not None:
         z += bias
     return z
+
+
+def _chain(out: Any, first: Any, *factors: Any) -> Any:
+    """out = first · f₁ · f₂ · …, multiplied left to right in place."""
+    xp = xp_of(out)
+    xp.multiply(first, factors[0], out=out)
+    for f in factors[1:]:
+        out *= f
+    return out
 
 
 def _weight_grads(dz: Any, inputs: Any, T: int, B: int) -> Any:
@@ -64,6 +86,7 @@ class LSTMSequence(Function):
     """
     name = "lstm_sequence"
 
+    @quiet_overflow
     def forward(self, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, b_ih: Any = None,
                 b_hh: Any = None, mask: Any = None, reverse: bool = False) -> Any:
         xp = xp_of(x)
@@ -117,10 +140,12 @@ class LSTMSequence(Function):
                 dh_new, dc = dh_new * m, dc * m
             dc = dc + dh_new * o * (1 - tc * tc)
             da = da_all[t]
-            da[:, :H] = dc * g * i * (1 - i)                      # δa_i
-            da[:, H:2 * H] = dc * c_prev[t] * f * (1 - f)         # δa_f
-            da[:, 2 * H:3 * H] = dc * i * (1 - g * g)             # δa_g
-            da[:, 3 * H:] = dh_new * tc * o * (1 - o)             # δa_o
+            # each block is a product chain written into its slice of δa, left to right
+            # (the same rounding as the expression), without a temporary per factor
+            _chain(da[:, :H], dc, g, i, 1 - i)                     # δa_i = δc g i(1 − i)
+            _chain(da[:, H:2 * H], dc, c_prev[t], f, 1 - f)        # δa_f = δc c_{t−1} f(1 − f)
+            _chain(da[:, 2 * H:3 * H], dc, i, 1 - g * g)           # δa_g = δc i (1 − g²)
+            _chain(da[:, 3 * H:], dh_new, tc, o, 1 - o)            # δa_o = δh tanh(c_t) o(1 − o)
             dh = da @ w_hh
             dc = dc * f
             if mask is not None:
@@ -146,6 +171,7 @@ class GRUSequence(Function):
     """
     name = "gru_sequence"
 
+    @quiet_overflow
     def forward(self, x: Any, h0: Any, w_ih: Any, w_hh: Any, b_ih: Any = None, b_hh: Any = None,
                 mask: Any = None, reverse: bool = False) -> Any:
         xp = xp_of(x)

@@ -142,3 +142,31 @@ def test_gradient_stops_at_the_chunk_boundary():
     out, _ = lstm(x)
     out[T:].sum().backward()
     assert not np.allclose(lstm.weight_hh_l0.grad.numpy(), truncated["weight_hh_l0"])
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_a_thousand_step_sequence_trains_in_chunks_at_bounded_memory(fused):
+    # T = 1000 in 20 chunks of 50: the array memory allocated during each chunk's forward and
+    # backward (tracemalloc sees NumPy's buffers) is the same for the last chunk as for the
+    # second, however far into the sequence the carried state comes from
+    import tracemalloc
+    tg.manual_seed(2)
+    lstm = tg.nn.LSTM(3, 16, batch_first=True, fused=fused)
+    opt = tg.optim.SGD(lstm.parameters(), lr=0.01)
+    seq = tg.randn(4, 1000, 3)
+    state, peaks = None, []
+    tracemalloc.start()
+    try:
+        for k in range(20):
+            tracemalloc.reset_peak()
+            base = tracemalloc.get_traced_memory()[0]
+            out, state = lstm(seq[:, 50 * k:50 * (k + 1)], state)
+            (out * out).mean().backward()
+            opt.step()
+            opt.zero_grad()
+            state = tg.nn.detach_state(state)
+            del out
+            peaks.append(tracemalloc.get_traced_memory()[1] - base)
+    finally:
+        tracemalloc.stop()
+    assert peaks[1] > 0 and max(peaks[2:]) <= 1.1 * peaks[1], peaks

@@ -33,12 +33,12 @@ $(VENV)/.created:
 
 $(VENV)/.demo-ready: $(VENV)/.created setup.cfg
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e ".[viz,train]"
+	$(PIP) install -q -e ".[viz,train,digits]"
 	@touch $@
 
 $(VENV)/.test-ready: $(VENV)/.demo-ready setup.cfg
 	$(PIP) install -q "$(TORCH)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
-	$(PIP) install -q -e ".[viz,train,test]"
+	$(PIP) install -q -e ".[viz,train,digits,test]"
 	@touch $@
 
 bench: $(VENV)/.test-ready

@@ -124,7 +124,8 @@ class Run:
             return None
         steps = [r["step"] for r in self.history if "loss" in r]
         losses = [r["loss"] for r in self.history if "loss" in r]
-        evals = [(r["step"], r["eval"]["score"]) for r in self.history if "eval" in r]
+        key, label = self.task.plot_metric
+        evals = [(r["step"], r["eval"].get(key, r["eval"]["score"])) for r in self.history if "eval" in r]
         fig, ax = plt.subplots(figsize=(7, 4))
         ax.plot(steps, losses, color="tab:blue", lw=1, label="training loss")
         ax.set_xlabel("step")
@@ -132,9 +133,11 @@ class Run:
         ax.set_yscale("log")
         if evals:
             ax2 = ax.twinx()
-            ax2.plot(*zip(*evals), "o-", color="tab:red", label="evaluation score")
-            ax2.set_ylabel("evaluation score (higher is better)", color="tab:red")
-        ax.set_title(f"{self.task.name}: {self.model.config['cell']}, hidden {self.model.config['hidden_size']}")
+            ax2.plot(*zip(*evals), "o-", color="tab:red", label=label)
+            ax2.set_ylabel(label, color="tab:red")
+        config = self.model.config
+        options = "".join(f", {k.replace('_', ' ')} {v}" for k, v in config.get("cell_options", {}).items())
+        ax.set_title(f"{self.task.name}: {config['cell']}, hidden {config['hidden_size']}{options}")
         fig.tight_layout()
         path = os.path.join(self.out_dir, "loss.png")
         fig.savefig(path, dpi=100)

@@ -28,6 +28,8 @@ class Task:
     """Base class. Subclasses set the sizes and defaults and define the three methods."""
 
     name = "task"
+    # what loss.png draws on its second axis: a key of evaluate()'s result and its label
+    plot_metric = ("score", "evaluation score (higher is better)")
     input_size = 1
     output_size = 1
     vocab_size: int | None = None
@@ -80,6 +82,12 @@ class AddingTask(Task):
         self.T, self.variant = T, variant
         self.test = self._draw(self.TEST_SIZE, np.random.default_rng(seed + 1_000_003))
 
+    @property
+    def plot_metric(self) -> tuple[str, str]:  # type: ignore[override]
+        if self.variant == "1997":
+            return "accuracy", "test sequences within 0.04 (1997 criterion)"
+        return "mse", "test MSE (lower is better)"
+
     def _draw(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         if self.variant == "1997":
             return adding.adding_1997(n, self.T, seed=rng)
@@ -110,6 +118,7 @@ class ReberTask(Task):
     active outputs."""
 
     name = "reber"
+    plot_metric = ("test_correct", "test strings fully correct (1997 criterion)")
     input_size, output_size = 7, 7
     defaults = dict(hidden=32, lr=1e-2, batch=32, steps=1500, clip=1.0)
 
@@ -146,6 +155,7 @@ class CopyTask(Task):
     """Remember k symbols across a blank stretch of ``lag`` steps, then write them back."""
 
     name = "copy"
+    plot_metric = ("accuracy", "symbols recalled right")
     defaults = dict(hidden=64, lr=1e-3, batch=32, steps=2000, clip=1.0)
 
     def __init__(self, seed: int = 0, device: str = "cpu", k: int = 5, lag: int = 30, symbols: int = 8, **kw: Any) -> None:
@@ -175,6 +185,7 @@ class CopyTask(Task):
 
 
 class _ImageRows(Task):
+    plot_metric = ("accuracy", "test accuracy")
     """Images read one row per step; the last hidden state classifies the digit."""
 
     output_size = 10
@@ -249,6 +260,7 @@ class CharLMTask(Task):
     validation split, next to unigram and bigram baselines from the same split."""
 
     name = "charlm"
+    plot_metric = ("bpc", "validation bits per character (lower is better)")
     defaults = dict(hidden=256, lr=2e-3, batch=32, steps=3000, clip=1.0)
 
     def __init__(self, seed: int = 0, device: str = "cpu", data: str | None = None, bptt: int = 64,

@@ -150,6 +150,13 @@ L.backward()
 check(abs(p.grad.item() - 6 * 1.5 ** 2) < 1e-12, "L = 2p·p² = 2p³ has gradient 6p² at p = 1.5")
 
 # %% [markdown]
+# The library's `backward` uses this list to count how many consumers each tensor has (`p`
+# has two), then starts at the root and passes a tensor's gradient on the moment its last
+# consumer has reported. That visits the nodes in a reversed topological order too, but it
+# never holds a finished gradient longer than needed, which keeps memory down in long
+# unrolled graphs (see *Concepts → The backward walk* in the docs).
+
+# %% [markdown]
 # ## 5. Switching recording off: `no_grad` and `detach`
 #
 # Recording a graph costs memory. When you only *evaluate* a model, say inside

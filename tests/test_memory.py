@@ -83,3 +83,26 @@ def test_graph_is_released_once_the_root_goes() -> None:
     y.backward()
     del y
     assert inner() is None
+
+
+def test_backward_passes_each_gradient_on_as_soon_as_it_is_complete() -> None:
+    # h_t = tanh(h_{t-1} Wᵀ): every step makes its own W.T node. Its gradient (as big as W) is
+    # complete right after step t's matmul has reported, and must be added to W's total then,
+    # not held until the walk has gone back through all earlier steps (T arrays of W's size).
+    import tracemalloc
+    n, T = 200, 60
+    w = tg.randn(n, n, requires_grad=True) * 0.05
+    w.retain_grad()
+    h = tg.randn(1, n)
+    for _ in range(T):
+        h = (h @ w.T).tanh()
+    loss = h.sum()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        loss.backward()
+        extra = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    w_bytes = n * n * 4
+    assert extra < 8 * w_bytes, f"backward held {extra / w_bytes:.1f} weight-sized arrays at once (T = {T})"

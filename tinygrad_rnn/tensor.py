@@ -707,19 +707,35 @@ def _topo_order(root: Tensor) -> list[Tensor]:
 
 
 def _run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
+    # How many consumers will send each tensor a share of its gradient (a + a counts twice).
+    # A tensor is complete when the last of them has reported; it then goes on the ready
+    # stack. This is the reversed topological order, scheduled so that a gradient is passed on
+    # as soon as it is complete: in an unrolled RNN, the gradient for step t's use of a weight
+    # is added to the weight's total right after step t, instead of waiting, one array per
+    # step, until the walk has gone back through all earlier steps.
+    pending: dict[int, int] = {}
+    for t in _topo_order(root):
+        if t._ctx is not None:
+            for p, need in zip(t._ctx.parents, t._ctx.needs):
+                if need:
+                    pending[id(p)] = pending.get(id(p), 0) + 1
     grads: dict[int, Any] = {id(root): grad}
     stored: set[int] = {id(grad)}   # arrays already handed out (or the caller's own): copy, don't share
     anomaly = state.anomaly
-    for t in reversed(_topo_order(root)):
+    ready = [root]
+    while ready:
+        t = ready.pop()
         g = grads.pop(id(t), None)
-        if g is None:
+        ctx = t._ctx
+        if g is None:                # no gradient reached t: its inputs get none from it either
+            if ctx is not None:
+                _release(ctx, pending, ready)
             continue
         if t._hooks:
             for hook in list(t._hooks):
                 new = hook(Tensor._make(g, False, None))
                 if new is not None:
                     g = new.data if isinstance(new, Tensor) else new
-        ctx = t._ctx
         if ctx is None or t._retain:
             # .grad belongs to the user, who may scale it in place (clipping, optimizers), so
             # each tensor gets its own writable array: an op may hand one array to two
@@ -754,6 +770,17 @@ def _run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
         if not retain_graph:
             ctx.__dict__.clear()   # drop saved arrays; parents and scope stay for drawing
             ctx.freed = True
+        _release(ctx, pending, ready)
+
+
+def _release(ctx: Function, pending: dict[int, int], ready: list[Tensor]) -> None:
+    """ctx has sent its shares: inputs whose last consumer this was are complete."""
+    for p, need in zip(ctx.parents, ctx.needs):
+        if need:
+            left = pending[id(p)] - 1
+            pending[id(p)] = left
+            if left == 0:
+                ready.append(p)
 
 
 # the op library, imported last because it builds on Function and Tensor above

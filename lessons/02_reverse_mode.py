@@ -19,7 +19,7 @@ import inspect
 import numpy as np
 
 import tinygrad_rnn as tg
-from tinygrad_rnn.tensor import _topo_order, unbroadcast
+from tinygrad_rnn.tensor import _consumer_counts, unbroadcast
 from tinygrad_rnn.lessons import check, fast, out_dir
 
 OUT = out_dir("02_reverse_mode")
@@ -122,17 +122,24 @@ check(a.grad.item() == 6.0, "three backward passes of 2a leave a.grad = 2 + 2 + 
 # ## 4. Topological order
 #
 # Backward may only pass on a node's gradient once *all* of it has arrived, which means
-# after every consumer of the node has been visited. Listing nodes so that each one comes
-# after its inputs (a **topological order**) and walking that list backwards guarantees it.
-# Here is the library's version, written as a loop with an explicit stack: an unrolled RNN can
-# be thousands of ops deep, deeper than Python's recursion limit.
+# after every consumer of the node has sent its share. An order in which each node comes
+# after its inputs is a **topological order**; walked backwards, it guarantees that.
+#
+# The library finds such an order without sorting a list. It first counts, for every node,
+# how many op inputs it feeds (`a + a` counts twice), in one depth-first walk written as a
+# loop with an explicit stack: an unrolled RNN can be thousands of ops deep, deeper than
+# Python's recursion limit. Then it starts at the root, and a node whose last consumer has
+# reported goes on a "ready" stack (Kahn's algorithm). Each gradient moves on the moment it is
+# complete, which keeps few of them in memory at once.
 
 # %%
-print(inspect.getsource(_topo_order))
+print(inspect.getsource(_consumer_counts))
 
 # %% [markdown]
 # A diamond shows why the order matters: `u = 2p`, `v = p²`, `L = u·v`. Both `u` and `v`
-# feed `L`, and both depend on `p`, so `p` must wait for both.
+# feed `L`, and both depend on `p`, so `p` must wait for both. (`v = p·p` feeds `p` to one op
+# twice, so `p` has three consumer slots.) Hooks run when a node's gradient is complete, so
+# they show the order in which the walk finishes the nodes.
 
 # %%
 p = tg.tensor(1.5, dtype=tg.float64, requires_grad=True, name="p")
@@ -142,19 +149,14 @@ v = p * p
 v.name = "v"
 L = u * v
 L.name = "L"
-order = [t.name for t in _topo_order(L)]
-print("topological order (inputs first):", order)
-check(order.index("p") < order.index("u") < order.index("L") and order.index("v") < order.index("L"),
-      "every tensor comes after the tensors it was computed from")
+print("consumers counted:", {t.name: _consumer_counts(L)[id(t)] for t in (p, u, v)})
+finished = []
+for t in (p, u, v, L):
+    t.register_hook(lambda g, name=t.name: finished.append(name))
 L.backward()
+print("gradients completed in this order:", finished)
+check(finished[0] == "L" and finished[-1] == "p", "the root finishes first, p only after both u and v")
 check(abs(p.grad.item() - 6 * 1.5 ** 2) < 1e-12, "L = 2p·p² = 2p³ has gradient 6p² at p = 1.5")
-
-# %% [markdown]
-# The library's `backward` uses this list to count how many consumers each tensor has (`p`
-# has two), then starts at the root and passes a tensor's gradient on the moment its last
-# consumer has reported. That visits the nodes in a reversed topological order too, but it
-# never holds a finished gradient longer than needed, which keeps memory down in long
-# unrolled graphs (see *Concepts → The backward walk* in the docs).
 
 # %% [markdown]
 # ## 5. Switching recording off: `no_grad` and `detach`

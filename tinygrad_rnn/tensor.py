@@ -6,8 +6,9 @@ How reverse mode works here, in four sentences:
    and ``backward`` (the output's gradient in, one gradient per input out) side by side.
 2. ``Function.apply`` runs ``forward`` and, when some input requires grad, links the output
    tensor to the function object (``out._ctx``), which remembers its inputs (``parents``).
-3. ``Tensor.backward`` sorts that graph topologically *without recursion* (unrolled RNNs are
-   deep) and visits it from the root back to the leaves, each node once.
+3. ``Tensor.backward`` counts each node's consumers *without recursion* (unrolled RNNs are
+   deep), then visits the graph from the root back to the leaves, each node once, as soon as
+   all its consumers have sent their share (a reversed topological order).
 4. Each node's gradient is the sum of what its consumers sent it (built out of place, never
    by mutating a shared buffer); gradients of broadcast inputs are summed back to the input's
    shape in one place, :func:`unbroadcast`.
@@ -680,45 +681,39 @@ def _index(index: Any, t: Tensor) -> Any:
 
 # ---- the backward walk ------------------------------------------------------------------
 
-def _topo_order(root: Tensor) -> list[Tensor]:
-    """Tensors that lead to ``root`` and require grad, inputs before outputs (iterative DFS)."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+def _consumer_counts(root: Tensor) -> dict[int, int]:
+    """For every tensor that leads to ``root`` and requires grad: how many op inputs it feeds
+    (``a + a`` counts twice). One iterative depth-first walk, with an explicit stack: an
+    unrolled RNN can be thousands of ops deep, deeper than Python's recursion limit."""
+    counts: dict[int, int] = {}
+    seen = {id(root)}
+    stack = [root]
     while stack:
-        t, done = stack.pop()
-        if done:
-            order.append(t)
+        ctx = stack.pop()._ctx
+        if ctx is None:
             continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        ctx = t._ctx
-        if ctx is not None:
-            if ctx.freed:
-                raise GraphFreedError(
-                    f"backward: trying to go through the graph a second time (op {ctx.name!r}); its saved "
-                    f"values were freed by the first backward. Pass retain_graph=True to the first call")
-            for p, need in zip(ctx.parents, ctx.needs):
-                if need and id(p) not in seen:
-                    stack.append((p, False))
-    return order
+        if ctx.freed:
+            raise GraphFreedError(
+                f"backward: trying to go through the graph a second time (op {ctx.name!r}); its saved "
+                f"values were freed by the first backward. Pass retain_graph=True to the first call")
+        for p, need in zip(ctx.parents, ctx.needs):
+            if need:
+                key = id(p)
+                counts[key] = counts.get(key, 0) + 1
+                if key not in seen:
+                    seen.add(key)
+                    stack.append(p)
+    return counts
 
 
 def _run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
-    # How many consumers will send each tensor a share of its gradient (a + a counts twice).
-    # A tensor is complete when the last of them has reported; it then goes on the ready
-    # stack. This is the reversed topological order, scheduled so that a gradient is passed on
-    # as soon as it is complete: in an unrolled RNN, the gradient for step t's use of a weight
-    # is added to the weight's total right after step t, instead of waiting, one array per
-    # step, until the walk has gone back through all earlier steps.
-    pending: dict[int, int] = {}
-    for t in _topo_order(root):
-        if t._ctx is not None:
-            for p, need in zip(t._ctx.parents, t._ctx.needs):
-                if need:
-                    pending[id(p)] = pending.get(id(p), 0) + 1
+    # A tensor's gradient is complete once every op it fed has sent its share. Count those
+    # consumers first; then walk from the root, and put a tensor on the ready stack the moment
+    # its last consumer has reported (Kahn's algorithm: a reversed topological order). Each
+    # gradient thus moves on as soon as it is complete: in an unrolled RNN, the gradient from
+    # step t's use of a weight joins the weight's total right after step t, instead of
+    # waiting, one weight-sized array per step, until the walk has gone through all earlier steps.
+    pending = _consumer_counts(root)
     grads: dict[int, Any] = {id(root): grad}
     stored: set[int] = {id(grad)}   # arrays already handed out (or the caller's own): copy, don't share
     anomaly = state.anomaly
@@ -730,6 +725,9 @@ def _run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
         if g is None:                # no gradient reached t: its inputs get none from it either
             if ctx is not None:
                 _release(ctx, pending, ready)
+                if not retain_graph:
+                    ctx.__dict__.clear()
+                    ctx.freed = True
             continue
         if t._hooks:
             for hook in list(t._hooks):
@@ -760,17 +758,21 @@ def _run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
             for ig in in_grads:
                 _check_finite(ig, ctx.name, "backward", ctx.parents, ctx)
         for p, need, pg in zip(ctx.parents, ctx.needs, in_grads):
-            if not need or pg is None:
+            if not need:
                 continue
-            if pg.shape != p.data.shape:
-                pg = unbroadcast(pg, p.data.shape)
             key = id(p)
-            prev = grads.get(key)
-            grads[key] = pg if prev is None else prev + pg
+            if pg is not None:
+                if pg.shape != p.data.shape:
+                    pg = unbroadcast(pg, p.data.shape)
+                prev = grads.get(key)
+                grads[key] = pg if prev is None else prev + pg
+            left = pending[key] - 1      # one consumer fewer to wait for
+            pending[key] = left
+            if not left:
+                ready.append(p)
         if not retain_graph:
             ctx.__dict__.clear()   # drop saved arrays; parents and scope stay for drawing
             ctx.freed = True
-        _release(ctx, pending, ready)
 
 
 def _release(ctx: Function, pending: dict[int, int], ready: list[Tensor]) -> None:

@@ -45,13 +45,15 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: st
 def zeros(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False,
           name: str | None = None) -> Tensor:
     """A tensor of zeros, e.g. ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _make("zeros", lambda xp, s, d: xp.zeros(s, dtype=d), _shape("zeros", shape), dtype, device, requires_grad, name)
+    return _make("zeros", lambda xp, s, d: xp.zeros(s, dtype=d), _shape("zeros", shape), dtype, device,
+                 requires_grad, name)
 
 
 def ones(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False,
           name: str | None = None) -> Tensor:
     """A tensor of ones."""
-    return _make("ones", lambda xp, s, d: xp.ones(s, dtype=d), _shape("ones", shape), dtype, device, requires_grad, name)
+    return _make("ones", lambda xp, s, d: xp.ones(s, dtype=d), _shape("ones", shape), dtype, device,
+                 requires_grad, name)
 
 
 def full(shape: Sequence[int] | int, value: float, dtype: Any = None, device: str | None = None,

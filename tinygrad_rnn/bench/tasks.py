@@ -61,7 +61,8 @@ def _final_eval(out_dir: str) -> dict[str, Any] | None:
     path = os.path.join(out_dir, "metrics.jsonl")
     if not os.path.exists(path):
         return None
-    evals = [r["eval"] for r in map(json.loads, open(path)) if "eval" in r]
+    with open(path) as f:
+        evals = [r["eval"] for r in map(json.loads, f) if "eval" in r]
     return evals[-1] if evals else None
 
 

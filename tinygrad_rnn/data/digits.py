@@ -27,7 +27,8 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, 
         from sklearn.datasets import load_digits as _sk_load_digits  # noqa: PLC0415 (optional)
     except ImportError:
         raise MissingDependencyError("load_digits needs scikit-learn, which ships the 8x8 digits: "
-                                     "pip install scikit-learn (or the extra: pip install tinygrad_rnn[digits])") from None
+                                     "pip install scikit-learn (or the extra: "
+                                     "pip install tinygrad_rnn[digits])") from None
     if not 0 < test_fraction < 1:
         raise ValueError(f"load_digits: test_fraction must be in (0, 1), got {test_fraction}")
     bunch = _sk_load_digits()

@@ -59,15 +59,6 @@ def _project(x: Any, w_ih: Any, bias: Any) -> Any:
     return z
 
 
-def _chain(out: Any, first: Any, *factors: Any) -> Any:
-    """out = first · f₁ · f₂ · …, multiplied left to right in place."""
-    xp = xp_of(out)
-    xp.multiply(first, factors[0], out=out)
-    for f in factors[1:]:
-        out *= f
-    return out
-
-
 def _weight_grads(dz: Any, inputs: Any, T: int, B: int) -> Any:
     """Σ_t δz_tᵀ · input_t as one product over the stacked steps: (G·H, K)."""
     return dz.reshape(T * B, -1).T @ inputs.reshape(T * B, -1)
@@ -140,12 +131,10 @@ class LSTMSequence(Function):
                 dh_new, dc = dh_new * m, dc * m
             dc = dc + dh_new * o * (1 - tc * tc)
             da = da_all[t]
-            # each block is a product chain written into its slice of δa, left to right
-            # (the same rounding as the expression), without a temporary per factor
-            _chain(da[:, :H], dc, g, i, 1 - i)                     # δa_i = δc g i(1 − i)
-            _chain(da[:, H:2 * H], dc, c_prev[t], f, 1 - f)        # δa_f = δc c_{t−1} f(1 − f)
-            _chain(da[:, 2 * H:3 * H], dc, i, 1 - g * g)           # δa_g = δc i (1 − g²)
-            _chain(da[:, 3 * H:], dh_new, tc, o, 1 - o)            # δa_o = δh tanh(c_t) o(1 − o)
+            da[:, :H] = dc * g * i * (1 - i)                      # δa_i
+            da[:, H:2 * H] = dc * c_prev[t] * f * (1 - f)         # δa_f
+            da[:, 2 * H:3 * H] = dc * i * (1 - g * g)             # δa_g
+            da[:, 3 * H:] = dh_new * tc * o * (1 - o)             # δa_o
             dh = da @ w_hh
             dc = dc * f
             if mask is not None:

@@ -132,7 +132,7 @@ class LSTMCell(RNNCellBase):
         # [a_i | a_f | a_g | a_o] = W_ih·x + b_ih + W_hh·h + b_hh      (1997 cell: [a_i | a_g | a_o])
         a = x @ self.weight_ih.T + h @ self.weight_hh.T
         if self.bias_ih is not None:
-            a = a + self.bias_ih + self.bias_hh
+            a = a + (self.bias_ih + self.bias_hh)   # (4H,) + (4H,) first: one broadcast add, not two
         if self.forget_gate:
             a_i, a_f, a_g, a_o = a.chunk(4, dim=1)
         else:

@@ -44,7 +44,7 @@ class RNNCell(RNNCellBase):
         # a_t = W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh
         a = x @ self.weight_ih.T + h @ self.weight_hh.T
         if self.bias_ih is not None:
-            a = a + self.bias_ih + self.bias_hh
+            a = a + (self.bias_ih + self.bias_hh)   # (H,) + (H,) first: one broadcast add, not two
         # h_t = act(a_t)
         h_new = self.act(a)
         h_new.name = "h"

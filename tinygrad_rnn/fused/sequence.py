@@ -1,6 +1,6 @@
 """Whole-sequence ops: a layer direction's full time loop as ONE recorded op.
 
-The primitive path records about fifteen ops per LSTM step, each paying Python dispatch
+The primitive path records about twenty ops per LSTM step, each paying Python dispatch
 and small-array NumPy calls. These ops run the same equations as plain array code with a
 hand-derived backward (backpropagation through time), in the shape a hand-written NumPy
 LSTM takes:

@@ -100,6 +100,13 @@ def test_fused_relu_rnn_equals_primitive():
 def test_fused_refuses_options_it_does_not_compute(kind, options):
     with pytest.raises(ValueError, match="fused=True"):
         LAYERS[kind](I, H, fused=True, **options)
+    assert LAYERS[kind](I, H, fused="auto", **options).fused is False   # falls back to the cells
+
+
+def test_fused_auto_takes_the_fused_op_where_there_is_one():
+    assert LAYERS["lstm"](I, H, fused="auto").fused is True
+    with pytest.raises(ValueError, match="'auto'"):
+        LAYERS["gru"](I, H, fused="yes")
 
 
 def test_fused_run_draws_one_op_per_direction():

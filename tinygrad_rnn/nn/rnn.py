@@ -147,6 +147,11 @@ class RNNBase(Module):
     kept in ``self.cells`` (PyTorch order: layer-major, forward before backward); their
     parameters are registered on the layer under PyTorch's flat names, the same objects,
     so training the layer trains the cells.
+
+    ``fused=True`` runs each (layer, direction) as one fused op and raises when the cell has
+    no fused kernel; ``fused="auto"`` takes the fused op where there is one and the cells'
+    recorded primitive ops otherwise (the same numbers either way); ``False`` (the default)
+    records every op.
     """
 
     scope_name = "rnn"
@@ -154,7 +159,7 @@ class RNNBase(Module):
     def __init__(self, cell: Callable[..., RNNCellBase], input_size: int, hidden_size: int,
                  num_layers: int = 1, bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, *, name: str | None = None,
-                 fused: bool = False, **cell_kwargs: Any) -> None:
+                 fused: bool | str = False, **cell_kwargs: Any) -> None:
         super().__init__()
         kind = type(self).__name__
         if not isinstance(num_layers, int) or num_layers < 1:
@@ -184,12 +189,13 @@ class RNNBase(Module):
             width = self.num_directions * cells[-1].output_size
         # a plain list, not sub-modules: the parameters are registered above, once, by flat name
         self.cells = cells
-        if fused:
-            reason = fused_unsupported(cells[0])
-            if reason:
-                raise ValueError(f"{kind}: fused=True runs PyTorch's RNN/LSTM/GRU equations only, and {reason}; "
-                                 f"use fused=False for this cell")
-        self.fused = bool(fused)
+        if fused not in (True, False, "auto"):
+            raise ValueError(f"{kind}: fused must be True, False or 'auto', got {fused!r}")
+        reason = fused_unsupported(cells[0]) if fused else None
+        if reason and fused is True:
+            raise ValueError(f"{kind}: fused=True runs PyTorch's RNN/LSTM/GRU equations only, and {reason}; "
+                             f"use fused=False (or fused='auto') for this cell")
+        self.fused = bool(fused) and reason is None
 
     @property
     def num_directions(self) -> int:

@@ -9,7 +9,6 @@ from typing import Any
 
 from ..tensor import Tensor
 from .. import nn
-from ..nn.rnn import fused_unsupported
 
 # --cell names: the layer class and the cell options each one stands for
 CELLS: dict[str, tuple[str, dict[str, Any], str]] = {
@@ -49,10 +48,7 @@ class SequenceModel(nn.Module):
             self.embedding = nn.Embedding(vocab_size, embedding_dim or input_size)
             input_size = embedding_dim or input_size
         self.rnn = getattr(nn, layer_name)(input_size, hidden_size, num_layers=num_layers,
-                                           batch_first=True, fused=False, **options)
-        # ``fused`` means "fused where the cell has a fused kernel": the 1997 cell and peepholes
-        # have none, so they run as recorded primitive ops (the same numbers, only slower).
-        self.rnn.fused = bool(fused) and fused_unsupported(self.rnn.cells[0]) is None
+                                           batch_first=True, fused="auto" if fused else False, **options)
         self.head = nn.Linear(hidden_size, output_size)
 
     def forward(self, x: Any, lengths: Any = None, state: Any = None) -> tuple[Tensor, Any]:

@@ -722,41 +722,38 @@ def _run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
         t = ready.pop()
         g = grads.pop(id(t), None)
         ctx = t._ctx
-        if g is None:                # no gradient reached t: its inputs get none from it either
-            if ctx is not None:
-                _release(ctx, pending, ready)
-                if not retain_graph:
-                    ctx.__dict__.clear()
-                    ctx.freed = True
-            continue
-        if t._hooks:
-            for hook in list(t._hooks):
-                new = hook(Tensor._make(g, False, None))
-                if new is not None:
-                    g = new.data if isinstance(new, Tensor) else new
-        if ctx is None or t._retain:
-            # .grad belongs to the user, who may scale it in place (clipping, optimizers), so
-            # each tensor gets its own writable array: an op may hand one array to two
-            # inputs (a + b), and broadcast gradients are read-only views. Accumulation is
-            # out of place for the same reason.
-            if t.grad is not None:
-                mine = t.grad.data + g
-            elif isinstance(g, np.generic):
-                mine = np.asarray(g)
-            elif g.base is not None or id(g) in stored:
-                mine = g.copy()
-            else:
-                mine = g
-            stored.add(id(mine))
-            t.grad = Tensor._make(mine, False, None)
+        if g is not None:
+            if t._hooks:
+                for hook in list(t._hooks):
+                    new = hook(Tensor._make(g, False, None))
+                    if new is not None:
+                        g = new.data if isinstance(new, Tensor) else new
+            if ctx is None or t._retain:
+                # .grad belongs to the user, who may scale it in place (clipping, optimizers), so
+                # each tensor gets its own writable array: an op may hand one array to two
+                # inputs (a + b), and broadcast gradients are read-only views. Accumulation is
+                # out of place for the same reason.
+                if t.grad is not None:
+                    mine = t.grad.data + g
+                elif isinstance(g, np.generic):
+                    mine = np.asarray(g)
+                elif g.base is not None or id(g) in stored:
+                    mine = g.copy()
+                else:
+                    mine = g
+                stored.add(id(mine))
+                t.grad = Tensor._make(mine, False, None)
         if ctx is None:
             continue
-        in_grads = ctx.backward(g)
-        if not isinstance(in_grads, tuple):
-            in_grads = (in_grads,)
-        if anomaly:
-            for ig in in_grads:
-                _check_finite(ig, ctx.name, "backward", ctx.parents, ctx)
+        if g is None:                # no gradient reached t: its inputs get none from it either
+            in_grads: tuple = (None,) * len(ctx.parents)
+        else:
+            in_grads = ctx.backward(g)
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            if anomaly:
+                for ig in in_grads:
+                    _check_finite(ig, ctx.name, "backward", ctx.parents, ctx)
         for p, need, pg in zip(ctx.parents, ctx.needs, in_grads):
             if not need:
                 continue
@@ -773,16 +770,6 @@ def _run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
         if not retain_graph:
             ctx.__dict__.clear()   # drop saved arrays; parents and scope stay for drawing
             ctx.freed = True
-
-
-def _release(ctx: Function, pending: dict[int, int], ready: list[Tensor]) -> None:
-    """ctx has sent its shares: inputs whose last consumer this was are complete."""
-    for p, need in zip(ctx.parents, ctx.needs):
-        if need:
-            left = pending[id(p)] - 1
-            pending[id(p)] = left
-            if left == 0:
-                ready.append(p)
 
 
 # the op library, imported last because it builds on Function and Tensor above

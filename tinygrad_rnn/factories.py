@@ -81,7 +81,7 @@ def rand(*shape: Any, dtype: Any = None, device: str | None = None, requires_gra
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
            device: str | None = None, requires_grad: bool = False,
-          name: str | None = None) -> Tensor:
+           name: str | None = None) -> Tensor:
     """Evenly spaced values in [start, stop); integers stay int64 unless ``dtype`` says otherwise."""
     if stop is None:
         start, stop = 0, start

@@ -41,3 +41,28 @@ def _default_global_state() -> Iterator[None]:
     dtypes.set_default_dtype(np.float32)
     backend.set_default_device("cpu")
     state.grad_enabled, state.scope, state.anomaly = True, (), False
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless system Chromium driven by Playwright (see tests/browser_support.py).
+
+    Skips with the reason when Chromium or Playwright is missing, except under CI
+    (``CI=true``), where ``make test`` installs both and a missing browser is a failure.
+    """
+    import os  # noqa: PLC0415
+
+    from browser_support import CHROMIUM_ARGS, find_chromium, missing_reason  # noqa: PLC0415
+    reason = missing_reason()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests must run in CI: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=find_chromium(), headless=True,
+                                      args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import tinygrad_rnn as tg
-from tinygrad_rnn.lessons import check, fast, out_dir
+from tinygrad_rnn.lessons import check, fast, out_dir, show
 
 OUT = out_dir("05_lstm")
 FAST = fast()
@@ -45,17 +45,6 @@ T_DRAW = 12 if FAST else 20           # steps for the collapsed drawings
 # float64, where they agree to about 1e-15.
 tg.set_default_dtype(tg.float64)
 
-
-def show(path):
-    """Say where a picture went, and show it inline when running inside Jupyter."""
-    print(f"  picture: {path}")
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image, display
-        if get_ipython() is not None:
-            display(Image(filename=str(path)))
-    except ImportError:
-        pass
 
 # %% [markdown]
 # ## 1. One memory cell, worked by hand

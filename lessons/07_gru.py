@@ -30,7 +30,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import tinygrad_rnn as tg
-from tinygrad_rnn.lessons import check, fast, out_dir
+from tinygrad_rnn.lessons import check, fast, out_dir, show
 
 OUT = out_dir("07_gru")
 FAST = fast()
@@ -40,17 +40,6 @@ T_VARIANTS = 30 if FAST else 60       # steps for the comparison of the two form
 tg.set_default_dtype(tg.float64)      # exact comparisons below need float64
 sigmoid_np = lambda a: 1.0 / (1.0 + np.exp(-a))
 
-
-def show(path):
-    """Say where a picture went, and show it inline when running inside Jupyter."""
-    print(f"  picture: {path}")
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image, display
-        if get_ipython() is not None:
-            display(Image(filename=str(path)))
-    except ImportError:
-        pass
 
 # %% [markdown]
 # ## 1. One unit, by hand

@@ -33,7 +33,7 @@ import numpy as np
 
 import tinygrad_rnn as tg
 from tinygrad_rnn.data import adding, reber
-from tinygrad_rnn.lessons import check, fast, out_dir
+from tinygrad_rnn.lessons import check, fast, out_dir, show
 
 OUT = out_dir("08_long_time_lags")
 FAST = fast()
@@ -44,17 +44,6 @@ EVAL_EVERY = 50 if FAST else 250
 CELLS = {"RNN (tanh)": tg.nn.RNN, "LSTM": tg.nn.LSTM, "GRU": tg.nn.GRU}
 COLORS = {"RNN (tanh)": "tab:red", "LSTM": "tab:blue", "GRU": "tab:green"}   # as in plot_gradient_flow
 
-
-def show(path):
-    """Say where a picture went, and show it inline when running inside Jupyter."""
-    print(f"  picture: {path}")
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image, display
-        if get_ipython() is not None:
-            display(Image(filename=str(path)))
-    except ImportError:
-        pass
 
 # %% [markdown]
 # ## 1. The embedded Reber grammar

@@ -35,7 +35,7 @@ import numpy as np
 
 import tinygrad_rnn as tg
 from tinygrad_rnn.data.digits import MissingDependencyError, load_digits
-from tinygrad_rnn.lessons import check, fast, out_dir
+from tinygrad_rnn.lessons import check, fast, out_dir, show
 
 OUT = out_dir("09_sequence_classification")
 FAST = fast()
@@ -43,17 +43,6 @@ EPOCHS = 2 if FAST else 12            # passes over the 1,438 training images
 HIDDEN = 32 if FAST else 64
 BATCH = 32
 
-
-def show(path):
-    """Say where a picture went, and show it inline when running inside Jupyter."""
-    print(f"  picture: {path}")
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image, display
-        if get_ipython() is not None:
-            display(Image(filename=str(path)))
-    except ImportError:
-        pass
 
 # %% [markdown]
 # ## 1. An image is a sequence of rows

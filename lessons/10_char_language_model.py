@@ -33,7 +33,7 @@ import numpy as np
 
 import tinygrad_rnn as tg
 from tinygrad_rnn.data.text import CharCorpus
-from tinygrad_rnn.lessons import check, fast, out_dir
+from tinygrad_rnn.lessons import check, fast, out_dir, show
 from tinygrad_rnn.train import SequenceModel, sample_text
 
 OUT = out_dir("10_char_language_model")
@@ -45,17 +45,6 @@ STEPS = 40 if FAST else 800
 EVAL_EVERY = 20 if FAST else 200
 VALID_WINDOWS = 4 if FAST else 25     # validation windows of 16 x 64 characters per evaluation
 
-
-def show(path):
-    """Say where a picture went, and show it inline when running inside Jupyter."""
-    print(f"  picture: {path}")
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image, display
-        if get_ipython() is not None:
-            display(Image(filename=str(path)))
-    except ImportError:
-        pass
 
 # %% [markdown]
 # ## 1. The corpus and its baselines

@@ -38,7 +38,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import tinygrad_rnn as tg
-from tinygrad_rnn.lessons import check, fast, out_dir
+from tinygrad_rnn.lessons import check, fast, out_dir, show
 
 OUT = out_dir("11_stacked_bidirectional_stateful")
 FAST = fast()
@@ -49,18 +49,6 @@ tg.set_default_dtype(tg.float64)
 tg.manual_seed(11)
 
 T, B, I, H = 6, 3, 4, 5
-
-
-def show(path):
-    """Say where a picture went, and show it inline when running inside Jupyter."""
-    print(f"  picture: {path}")
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image, display
-        if get_ipython() is not None:
-            display(Image(filename=str(path)))
-    except ImportError:
-        pass
 
 
 def close(a, b, tol=1e-12):

@@ -44,7 +44,7 @@ from tinygrad_rnn import backend
 from tinygrad_rnn.fused import sequence as fused_sequence
 from tinygrad_rnn.fused.pointwise import LSTMPointwise
 from tinygrad_rnn.ops.unary import Tanh
-from tinygrad_rnn.lessons import check, fast, out_dir
+from tinygrad_rnn.lessons import check, fast, out_dir, show
 
 OUT = out_dir("12_gpu")
 FAST = fast()
@@ -54,17 +54,6 @@ GPU = tg.cuda_is_available()
 DEVICE = "cuda" if GPU else "cpu"
 print(f"GPU available: {GPU}; this lesson runs on: {DEVICE}")
 
-
-def show(path):
-    """Say where a picture went, and show it inline when running inside Jupyter."""
-    print(f"  picture: {path}")
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image, display
-        if get_ipython() is not None:
-            display(Image(filename=str(path)))
-    except ImportError:
-        pass
 
 # %% [markdown]
 # ## 1. Devices

@@ -32,22 +32,11 @@ import numpy as np
 
 import tinygrad_rnn as tg
 from tinygrad_rnn.data.adding import adding_problem
-from tinygrad_rnn.lessons import check, fast, out_dir
+from tinygrad_rnn.lessons import check, fast, out_dir, show
 
 OUT = out_dir("13_your_own_cell")
 FAST = fast()
 
-
-def show(path):
-    """Say where a picture went, and show it inline when running inside Jupyter."""
-    print(f"  picture: {path}")
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image, display
-        if get_ipython() is not None:
-            display(Image(filename=str(path)))
-    except ImportError:
-        pass
 
 # %% [markdown]
 # ## 1. Designing a cell from what the task needs

@@ -33,22 +33,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import tinygrad_rnn as tg
-from tinygrad_rnn.lessons import check, fast, out_dir
+from tinygrad_rnn.lessons import check, fast, out_dir, show
 
 OUT = out_dir("14_attention")
 FAST = fast()
 
-
-def show(path):
-    """Say where a picture went, and show it inline when running inside Jupyter."""
-    print(f"  picture: {path}")
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image, display
-        if get_ipython() is not None:
-            display(Image(filename=str(path)))
-    except ImportError:
-        pass
 
 # %% [markdown]
 # ## 1. The task

@@ -45,6 +45,18 @@ def out_dir(name: str | None = None) -> Path:
     return base
 
 
+def show(path: str | os.PathLike) -> None:
+    """Say where a picture went, and show it inline when the lesson runs inside Jupyter."""
+    print(f"  picture: {path}")
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:          # plain script without IPython installed: the path is enough
+        return
+    if get_ipython() is not None:
+        display(Image(filename=str(path)))
+
+
 def check(condition: Any, message: str) -> None:
     """A lesson's "check yourself": stop loudly, with the reason, when the library misbehaves."""
     if not condition:

@@ -7,5 +7,6 @@ from .adam import Adam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
+from . import lr_scheduler
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad"]
+__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "lr_scheduler"]

@@ -19,7 +19,7 @@ import re
 import subprocess
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -174,6 +174,9 @@ class Outcome:
     name: str
     ok: bool
     message: str
+    fn_name: str = ""
+    hints: list[str] = field(default_factory=list)
+    not_written: bool = False
 
 
 def _load_module(path: Path, name: str) -> Any:
@@ -183,46 +186,71 @@ def _load_module(path: Path, name: str) -> Any:
     return module
 
 
-def run_checks(number: int, use_solutions: bool = False) -> list[Outcome]:
-    """Run ``lessons/checks/NN_*.py`` against the learner's exercise file (or the solutions).
-
-    A check module defines ``CHECKS``: a list of ``(exercise name, function name, check, hint)``
-    where ``check(fn)`` raises ``AssertionError`` with a message when ``fn`` is wrong. Every
-    failure is turned into a sentence — never a bare traceback.
-    """
-    base = lessons_dir()
-    prefix = f"{number:02d}_"
-    checks_files = sorted((base / "checks").glob(prefix + "*.py"))
-    if not checks_files:
-        raise FileNotFoundError(f"lesson {number} has no exercise checks")
-    folder = base / ("solutions" if use_solutions else "exercises")
-    targets = sorted(folder.glob(prefix + "*.py"))
+def exercise_path(number: int, use_solutions: bool = False) -> Path:
+    """The file the learner edits for lesson ``number`` (or the shipped solution)."""
+    folder = lessons_dir() / ("solutions" if use_solutions else "exercises")
+    targets = sorted(folder.glob(f"{number:02d}_*.py"))
     if not targets:
         raise FileNotFoundError(f"no {folder.name} file for lesson {number} in {folder}")
-    checks = _load_module(checks_files[0], f"_tgr_checks_{number}")
+    return targets[0]
+
+
+def checks_module(number: int) -> Any:
+    """Lesson ``number``'s check module (``lessons/checks/NN_*.py``), loaded."""
+    files = sorted((lessons_dir() / "checks").glob(f"{number:02d}_*.py"))
+    if not files:
+        raise FileNotFoundError(f"lesson {number} has no exercise checks")
+    return _load_module(files[0], f"_tgr_checks_{number}")
+
+
+def run_checks(number: int, use_solutions: bool = False, file: str | os.PathLike | None = None,
+               seed: int | None = None) -> list[Outcome]:
+    """Run ``lessons/checks/NN_*.py`` against the learner's exercise file (or the solutions).
+
+    ``file`` checks another copy of the exercise file instead (the learner's checkout stays
+    clean); ``seed`` repeats the random inputs of an earlier run (see
+    :mod:`tinygrad_rnn.lesson_checks`). A check module defines ``CHECKS``: a list of
+    ``(exercise name, function name, check, hints)`` where ``check(fn)`` raises
+    ``AssertionError`` with a message when ``fn`` is wrong. Every failure is turned into a
+    sentence — never a bare traceback.
+    """
+    from . import lesson_checks
+    checks = checks_module(number)
+    target = Path(file) if file is not None else exercise_path(number, use_solutions)
+    if not target.is_file():
+        raise FileNotFoundError(f"no file {target} to check")
+    lesson_checks.new_run(seed)
     outcomes = []
     try:
-        learner = _load_module(targets[0], f"_tgr_exercise_{number}")
+        learner = _load_module(target, f"_tgr_exercise_{number}")
     except Exception as e:   # a syntax error in the learner's file, for instance
-        return [Outcome(targets[0].name, False, f"the file does not import: {type(e).__name__}: {e}")]
-    for name, fn_name, check_fn, hint in checks.CHECKS:
+        return [Outcome(target.name, False, f"the file does not import: {type(e).__name__}: {e}")]
+    for name, fn_name, check_fn, hints in checks.CHECKS:
         fn = getattr(learner, fn_name, None)
         if fn is None:
-            outcomes.append(Outcome(name, False, f"{targets[0].name} has no function {fn_name}()"))
+            outcomes.append(Outcome(name, False, f"{target.name} has no function {fn_name}()", fn_name,
+                                    lesson_checks.hint_levels(hints)))
             continue
-        outcomes.append(_one(name, fn, check_fn, hint))
+        outcomes.append(_one(number, name, fn_name, fn, check_fn, hints, target))
     return outcomes
 
 
-def _one(name: str, fn: Callable, check_fn: Callable, hint: str) -> Outcome:
+def _one(number: int, name: str, fn_name: str, fn: Callable, check_fn: Callable, hints: Any,
+         target: Path) -> Outcome:
+    from . import lesson_checks
+    levels = lesson_checks.hint_levels(hints)
+    nudge = f"Hint: `tinygrad-rnn check {number} --hint` gives a first nudge"
     try:
         check_fn(fn)
     except NotImplementedError:
-        return Outcome(name, False, f"not written yet (it still raises NotImplementedError). Hint: {hint}")
+        return Outcome(name, False, f"not written yet (it still raises NotImplementedError). {nudge}",
+                       fn_name, levels, not_written=True)
     except AssertionError as e:
-        return Outcome(name, False, f"{e or 'wrong result'}. Hint: {hint}")
+        return Outcome(name, False, f"{e or 'wrong result'}", fn_name, levels)
     except Exception as e:
-        where = traceback.extract_tb(e.__traceback__)[-1]
-        return Outcome(name, False, f"raised {type(e).__name__}: {e} (at {Path(where.filename).name}:{where.lineno}). "
-                                    f"Hint: {hint}")
-    return Outcome(name, True, "correct")
+        frames = traceback.extract_tb(e.__traceback__)
+        mine = [f for f in frames if Path(f.filename).resolve() == target.resolve()]
+        where = (mine or frames)[-1]
+        return Outcome(name, False, f"raised {type(e).__name__}: {e} (at {Path(where.filename).name}:{where.lineno})",
+                       fn_name, levels)
+    return Outcome(name, True, "correct", fn_name, levels)

@@ -19,6 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("check", help="check your solutions to lesson N's exercises")
     p.add_argument("number", type=int)
+    p.add_argument("--file", help="check this copy of the exercise file instead of lessons/exercises/NN_*.py")
+    p.add_argument("--hint", action="store_true",
+                   help="show the next hint for each exercise that is not right yet (one level deeper each time)")
+    p.add_argument("--reset-hints", action="store_true", help="start this lesson's hints from the first level again")
+    p.add_argument("--seed", type=int, help="repeat the random inputs of an earlier run (its seed is printed)")
     p.add_argument("--solutions", action="store_true", help="check the shipped solutions instead")
     p.set_defaults(func=run_check)
 
@@ -40,18 +45,54 @@ def run_lesson(args: argparse.Namespace) -> int:
         path = write_notebook(lesson, args.out)
         print(f"wrote {path} (open it with Jupyter; the lesson imports tinygrad_rnn from this environment)")
         return 0
+    _say_exercise_file(args.number)
     status, folder = run(lesson, fast_mode=args.fast, out=args.out)
     if status != 0:
         raise CLIError(f"lesson {args.number} stopped with an error (exit status {status}); see above")
     print(f"\nlesson {args.number} done; its pictures are in {folder}/")
+    _say_exercise_file(args.number, after=True)
     return 0
 
 
+def _say_exercise_file(number: int, after: bool = False) -> None:
+    from ..lessons import exercise_path
+    try:
+        path = exercise_path(number)
+    except FileNotFoundError:
+        return
+    if after:
+        print(f"exercises: edit {path}, then run: tinygrad-rnn check {number}")
+    else:
+        print(f"lesson {number}'s exercises are in {path}")
+
+
 def run_check(args: argparse.Namespace) -> int:
-    from ..lessons import run_checks
-    outcomes = run_checks(args.number, use_solutions=args.solutions)
+    from ..lessons import exercise_path, run_checks
+    from .. import lesson_checks
+    n = args.number
+    if args.reset_hints:
+        lesson_checks.reset_hints(n)
+        print(f"lesson {n}: hints start again from the first level")
+    if args.file:
+        target = args.file
+        print(f"checking {target}")
+    else:
+        target = exercise_path(n, use_solutions=args.solutions)
+        print(f"checking {target}" + ("" if args.solutions else "  (edit this file; --file PATH checks a copy)"))
+    outcomes = run_checks(n, use_solutions=args.solutions, file=args.file)
+    seed = lesson_checks.current_seed()
+    print(f"random inputs drawn with seed {seed} (--seed {seed} repeats them)\n")
     for o in outcomes:
         print(f"{'✓' if o.ok else '✗'} {o.name}: {o.message}")
+        if not o.ok and args.hint and o.fn_name:
+            level, total, text = lesson_checks.next_hint(n, o.fn_name, o.hints)
+            if text is None:
+                sol = exercise_path(n, use_solutions=True)
+                print(f"    no more hints ({total} shown); one way to write it is in {sol}")
+            else:
+                print(f"    hint {level} of {total}: {text}")
     passed = sum(o.ok for o in outcomes)
     print(f"\n{passed} of {len(outcomes)} exercises correct")
+    if passed < len(outcomes) and not args.hint:
+        print(f"stuck? `tinygrad-rnn check {n} --hint` gives a nudge, one level deeper each time you ask")
     return 0 if passed == len(outcomes) else 1

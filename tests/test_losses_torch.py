@@ -159,3 +159,54 @@ def test_losses_on_every_device(devices):
     assert x.grad.device == x.device
     bce = tg.nn.binary_cross_entropy_with_logits(x, np.ones((4, 3)))
     assert bce.device == x.device and np.isfinite(bce.item())
+
+
+# ---- probability targets and label smoothing (PyTorch's two forms) --------------------------
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1, 1.0])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(5, 4), (3, 4, 6)])
+def test_cross_entropy_probability_targets_like_torch(smoothing, reduction, shape):
+    rng = np.random.default_rng(1)
+    logits = rng.standard_normal(shape)
+    probs = rng.random(shape)
+    probs /= probs.sum(axis=1, keepdims=True)
+    x, xt = tg.Tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
+    q, qt = tg.Tensor(probs, requires_grad=True), torch.tensor(probs, requires_grad=True)
+    ours = tg.nn.cross_entropy(x, q, reduction=reduction, label_smoothing=smoothing)
+    theirs = F.cross_entropy(xt, qt, reduction=reduction, label_smoothing=smoothing)
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(q.grad.numpy(), qt.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("smoothing", [0.05, 0.3])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_index_targets_with_label_smoothing_like_torch(smoothing, reduction):
+    rng = np.random.default_rng(2)
+    logits = rng.standard_normal((6, 5, 3))
+    targets = rng.integers(0, 5, size=(6, 3))
+    targets[0, 1] = targets[4, 2] = -100           # ignored steps leave the mean's count too
+    x, xt = tg.Tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
+    ours = tg.nn.cross_entropy(x, targets, reduction=reduction, label_smoothing=smoothing)
+    theirs = F.cross_entropy(xt, torch.from_numpy(targets), reduction=reduction, label_smoothing=smoothing)
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_cross_entropy_one_hot_equals_indices_and_module_form():
+    rng = np.random.default_rng(3)
+    logits = rng.standard_normal((7, 4))
+    y = rng.integers(0, 4, size=7)
+    onehot = np.eye(4)[y]
+    a = tg.nn.cross_entropy(tg.Tensor(logits), y, label_smoothing=0.2).item()
+    b = tg.nn.CrossEntropyLoss(label_smoothing=0.2)(tg.Tensor(logits), onehot).item()
+    assert abs(a - b) < 1e-14
+    with pytest.raises(tg.ShapeError, match=r"probability targets must have the logits' shape \(7, 4\)"):
+        tg.nn.cross_entropy(tg.Tensor(logits), np.ones((7, 3)))
+    with pytest.raises(ValueError, match="label_smoothing must be in"):
+        tg.nn.cross_entropy(tg.Tensor(logits), y, label_smoothing=1.5)

@@ -57,31 +57,52 @@ def _check_same_shape(a: Tensor, b: Tensor, op: str) -> None:
 
 # ---- cross-entropy ------------------------------------------------------------------------
 
-def cross_entropy(logits: Tensor, targets: Any, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy from raw scores: ℓₙ = −log softmax(zₙ)[yₙ] = −zₙ[yₙ] + log Σⱼ e^(zₙⱼ).
+def cross_entropy(logits: Tensor, targets: Any, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy from raw scores: ℓₙ = −Σ_c qₙ_c · log softmax(zₙ)_c.
 
     logits: (N, C), or (N, C, d₁, …) with the class axis second (PyTorch's layout).
-    targets: integer class indices, shape (N,) or (N, d₁, …), a Tensor or an array.
-    Targets equal to ``ignore_index`` add 0 and are left out of the mean's count, so a
-    batch of padded sequences averages over its real steps only (all ignored → nan, as
-    PyTorch). ``reduction="none"`` returns the per-target losses, shape of ``targets``.
-    Built from log_softmax (stable: it subtracts the row maximum), so ∂ℓ/∂z = softmax(z) − onehot(y).
+    targets, either of PyTorch's two forms:
+
+    * integer class indices, shape (N,) or (N, d₁, …), a Tensor or an array: q is one-hot,
+      so ℓₙ = −log softmax(zₙ)[yₙ]. Targets equal to ``ignore_index`` add 0 and are left out
+      of the mean's count, so a batch of padded sequences averages over its real steps only
+      (all ignored → nan, as PyTorch).
+    * class probabilities (one-hot included), floating point, the **same shape as logits**:
+      q = targets (Keras' ``categorical_crossentropy(from_logits=True)``). The mean divides
+      by the number of rows N·d₁·…; ``ignore_index`` does not apply. A target Tensor that
+      requires grad gets its gradient, −log softmax(z).
+
+    ``label_smoothing`` ε ∈ [0, 1] mixes q with the uniform distribution, q ← (1 − ε)·q + ε/C,
+    as PyTorch (and Keras' ``label_smoothing``) do. ``reduction="none"`` returns the
+    per-row losses, shape (N, d₁, …). Built from log_softmax (stable: it subtracts the row
+    maximum), so ∂ℓ/∂z = softmax(z) − q.
     """
     op = "cross_entropy"
     logits = _float_input(logits, op)
+    if logits.ndim < 2:
+        raise ShapeError(f"{op}: logits must be (N, C) or (N, C, d1, ...), got shape {tuple(logits.shape)}")
+    if isinstance(label_smoothing, bool) or not 0.0 <= float(label_smoothing) <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    eps = float(label_smoothing)
+    n, c = logits.shape[0], logits.shape[1]
+    expected = (n,) + tuple(logits.shape[2:])
     t = targets.data if isinstance(targets, Tensor) else targets
     if not backend.is_array(t):
         t = np.asarray(t)
+    if t.dtype.kind == "f" and tuple(t.shape) == expected and expected != tuple(logits.shape):
+        raise DtypeError(f"{op}: targets of shape {expected} are class indices and must be integer class "
+                         f"indices, got dtype {t.dtype}; convert with .astype('int64') (probability "
+                         f"targets have the logits' shape {tuple(logits.shape)})")
+    if t.dtype.kind == "f":
+        return _cross_entropy_probs(logits, targets, eps, reduction, expected)
     if t.dtype.kind not in "iu":
-        raise DtypeError(f"{op}: targets must be integer class indices, got dtype {t.dtype}; "
-                         f"convert with .astype('int64') (class probabilities are not supported)")
-    if logits.ndim < 2:
-        raise ShapeError(f"{op}: logits must be (N, C) or (N, C, d1, ...), got shape {tuple(logits.shape)}")
-    n, c = logits.shape[0], logits.shape[1]
-    expected = (n,) + tuple(logits.shape[2:])
+        raise DtypeError(f"{op}: targets must be integer class indices or floating-point class "
+                         f"probabilities, got dtype {t.dtype}")
     if tuple(t.shape) != expected:
         raise ShapeError(f"{op}: logits of shape {tuple(logits.shape)} (class axis 1, C={c}) need targets of "
-                         f"shape {expected}, got {tuple(t.shape)}; for (B, T, C) logits flatten both: "
+                         f"shape {expected} (class indices) or {tuple(logits.shape)} (probabilities), got "
+                         f"{tuple(t.shape)}; for (B, T, C) logits flatten both: "
                          f"logits.reshape(-1, C), targets.reshape(-1)")
     if backend.device_of(t) != logits.device:
         t = backend.to_device(t, logits.device)
@@ -97,11 +118,34 @@ def cross_entropy(logits: Tensor, targets: Any, ignore_index: int = -100, reduct
     safe = xp.where(keep, t, 0)                       # any valid class; its loss is masked away
     logp = logits.log_softmax(axis=1)
     picked = logp[xp.arange(t.shape[0]), safe]        # log p(yₙ), shape (M,)
+    if eps:
+        # (1 − ε)·(−log p(yₙ)) + (ε/C)·Σ_c (−log p_c)   (PyTorch's smoothing of index targets)
+        picked = picked * (1.0 - eps) + logp.sum(axis=1) * (eps / c)
     losses = -(picked * keep.astype(logits.dtype))
     if reduction == "mean":
         return losses.sum() / float(keep.sum()) if bool(keep.any()) else losses.sum() * float("nan")
     if reduction == "none":
         return losses.reshape(expected)
+    return _reduce(losses, reduction, op)
+
+
+def _cross_entropy_probs(logits: Tensor, targets: Any, eps: float, reduction: str,
+                         rows_shape: tuple[int, ...]) -> Tensor:
+    """ℓₙ = −Σ_c qₙ_c log softmax(zₙ)_c for probability targets q of the logits' shape."""
+    op = "cross_entropy"
+    q = _float_target(targets, logits, op)
+    if tuple(q.shape) != tuple(logits.shape):
+        raise ShapeError(f"{op}: probability targets must have the logits' shape {tuple(logits.shape)} "
+                         f"(class axis 1), got {tuple(q.shape)}")
+    if q.dtype != logits.dtype:
+        raise DtypeError(f"{op}: logits are {logits.dtype} but probability targets are {q.dtype}; convert one")
+    backend.check_same_device(op, logits.data, q.data)
+    c = logits.shape[1]
+    if eps:
+        q = q * (1.0 - eps) + eps / c
+    losses = -(logits.log_softmax(axis=1) * q).sum(axis=1)      # shape (N, d₁, …)
+    if reduction == "none":
+        return losses.reshape(rows_shape)
     return _reduce(losses, reduction, op)
 
 
@@ -167,12 +211,14 @@ def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: st
 class CrossEntropyLoss(Module):
     """``CrossEntropyLoss()(logits, targets)`` is :func:`cross_entropy` with fixed options."""
 
-    def __init__(self, ignore_index: int = -100, reduction: str = "mean") -> None:
+    def __init__(self, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__()
         self.ignore_index, self.reduction = ignore_index, reduction
+        self.label_smoothing = label_smoothing
 
     def forward(self, logits: Tensor, targets: Any) -> Tensor:
-        return cross_entropy(logits, targets, ignore_index=self.ignore_index, reduction=self.reduction)
+        return cross_entropy(logits, targets, ignore_index=self.ignore_index, reduction=self.reduction,
+                             label_smoothing=self.label_smoothing)
 
 
 class MSELoss(Module):

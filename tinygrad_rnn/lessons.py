@@ -182,6 +182,7 @@ class Outcome:
 def _load_module(path: Path, name: str) -> Any:
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module        # so that checks can reach the learner's other names (fn.__module__)
     spec.loader.exec_module(module)   # type: ignore[union-attr]
     return module
 

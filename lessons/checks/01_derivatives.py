@@ -1,49 +1,80 @@
-"""Checks for lesson 1's exercises (run with ``tinygrad-rnn check 1``)."""
+"""Checks for lesson 1's exercises (run with ``tinygrad-rnn check 1``).
+
+Every run draws fresh inputs (the seed is printed). ``neuron_grads`` must be the chain rule:
+it runs with a watch on tinygrad_rnn (and other autograd libraries), and its answer must agree
+with autograd to 1e-10 relative, including at points where the neuron is saturated and a
+finite-difference estimate is off by far more than that.
+"""
 import math
-import random
+
+import numpy as np
+
+import tinygrad_rnn as tg
+from tinygrad_rnn.lesson_checks import assert_close, by_hand, rng
 
 
 def check_central_difference(fn):
-    rng = random.Random(1)
-    cases = [(math.sin, math.cos), (math.exp, math.exp), (lambda v: v ** 3, lambda v: 3 * v ** 2)]
-    for f, exact in cases:
-        x = rng.uniform(-1.5, 1.5)
-        for h in (1e-2, 1e-4):
-            got = fn(f, x, h)
-            if not isinstance(got, (float, int)):
-                raise AssertionError(f"central_difference returned {type(got).__name__}, expected a float")
-            want = (f(x + h) - f(x - h)) / (2 * h)
-            if abs(got - want) > 1e-9 * max(1.0, abs(want)):
-                raise AssertionError(f"for f'({x:.3f}) with h = {h:g} you returned {got:.10f}; the central "
-                                     f"difference is {want:.10f} (the exact derivative is {exact(x):.10f})")
-    # with the default h the estimate must be close to the true slope
+    r = rng()
+    a, b, c = r.uniform(-2, 2, 3)
+    funcs = [("sin", math.sin), ("exp", math.exp), (f"{a:.3f}·x³ + {b:.3f}·x²", lambda v: a * v ** 3 + b * v ** 2),
+             ("tanh", math.tanh)]
+    for label, f in funcs:
+        x = float(r.uniform(-1.5, 1.5))
+        h = float(10.0 ** r.uniform(-4, -1))
+        calls = []
+
+        def watched(v, f=f):
+            calls.append(v)
+            return f(v)
+        got = by_hand(fn, watched, x, h, what="plain Python")
+        if not isinstance(got, (float, int, np.floating)):
+            raise AssertionError(f"central_difference returned {type(got).__name__}, expected a float")
+        where = sorted(round((v - x) / h, 6) for v in calls)
+        if where != [-1.0, 1.0]:
+            raise AssertionError(f"for f = {label} at x = {x:.4f} with h = {h:.3g} you evaluated f at x + {where} · h; "
+                                 f"a central difference evaluates it exactly twice, at x − h and x + h")
+        want = (f(x + h) - f(x - h)) / (2 * h)
+        assert_close(f"the estimate of f'(x) for f = {label}", got, want, {"x": x, "h": h}, tol=1e-12)
     got = fn(math.sin, 0.3)
     if abs(got - math.cos(0.3)) > 1e-8:
-        raise AssertionError(f"with the default h, sin'(0.3) came out {got:.10f} instead of {math.cos(0.3):.10f}")
+        raise AssertionError(f"with the default h, sin'(0.3) came out {got:.10f} instead of {math.cos(0.3):.10f}: "
+                             f"is the default h still 1e-5?")
+
+
+def _autograd(w, x, b, y):
+    tw, tb = (tg.tensor(v, dtype=tg.float64, requires_grad=True) for v in (w, b))
+    L = ((tw * x + tb).tanh() - y) ** 2
+    L.backward()
+    return tw.grad.item(), tb.grad.item()
 
 
 def check_neuron_grads(fn):
-    rng = random.Random(2)
-    for _ in range(5):
-        w, x, b, y = (rng.uniform(-2, 2) for _ in range(4))
-        got = fn(w, x, b, y)
+    r = rng()
+    cases = [tuple(float(v) for v in r.uniform(-2, 2, 4)) for _ in range(4)]
+    # saturated neurons: |w·x + b| between 4 and 9, where tanh' is tiny and nudging is inexact
+    for _ in range(3):
+        w, x, y = float(r.uniform(1.5, 3)), float(r.uniform(2, 3) * r.choice([-1, 1])), float(r.uniform(-1, 1))
+        b = float(r.uniform(-1, 1))
+        cases.append((w, x, b, y))
+    for w, x, b, y in cases:
+        got = by_hand(fn, w, x, b, y, what="by hand with math.tanh: the chain rule, no library")
         if not (isinstance(got, tuple) and len(got) == 2):
             raise AssertionError(f"neuron_grads should return a pair (dL_dw, dL_db), got {got!r}")
-
-        def loss(w_, b_):
-            return (math.tanh(w_ * x + b_) - y) ** 2
-        eps = 1e-6
-        num_w = (loss(w + eps, b) - loss(w - eps, b)) / (2 * eps)
-        num_b = (loss(w, b + eps) - loss(w, b - eps)) / (2 * eps)
-        for name, g, n in (("∂L/∂w", got[0], num_w), ("∂L/∂b", got[1], num_b)):
-            if abs(g - n) > 1e-6 * max(1.0, abs(n)):
-                raise AssertionError(f"at w={w:.3f}, x={x:.3f}, b={b:.3f}, y={y:.3f} your {name} is {g:.6f} but "
-                                     f"nudging the input says {n:.6f}")
+        want = _autograd(w, x, b, y)
+        inputs = {"w": w, "x": x, "b": b, "y": y}
+        assert_close("∂L/∂w", got[0], want[0], inputs)
+        assert_close("∂L/∂b", got[1], want[1], inputs)
 
 
 CHECKS = [
-    ("1. central difference", "central_difference", check_central_difference,
-     "evaluate f at x + h and at x − h, and divide their difference by the distance between them, 2h"),
-    ("2. the neuron's gradients by the chain rule", "neuron_grads", check_neuron_grads,
-     "∂L/∂q = 2·(s − y)·(1 − s²); then ∂L/∂w = ∂L/∂q · x and ∂L/∂b = ∂L/∂q"),
+    ("1. central difference", "central_difference", check_central_difference, [
+        "nudge x both ways by the same h, and compare how far f moved with how far x moved",
+        "f moved f(x + h) − f(x − h) while x moved from x − h to x + h: how far is that?",
+        "slope = rise / run, with run = 2h; return a float",
+    ]),
+    ("2. the neuron's gradients by the chain rule", "neuron_grads", check_neuron_grads, [
+        "run the forward pass first and keep every intermediate value (q, s, d): the backward walk needs them",
+        "walk back one operation at a time: ∂L/∂d from L = d², then ∂L/∂s from d = s − y, then ∂L/∂q from s = tanh q",
+        "tanh′(q) is 1 − tanh²(q) = 1 − s²; and q = w·x + b, so ∂q/∂w = x and ∂q/∂b = 1",
+    ]),
 ]

@@ -1,18 +1,23 @@
 """Checks for lesson 3's exercises (run with ``tinygrad-rnn check 3``).
 
 The reference is the library: the same network built from tinygrad_rnn ops in float64,
-differentiated by autograd.
+differentiated by autograd, on sizes and numbers drawn fresh every run. The learner's functions
+are NumPy only: they run with a watch on tinygrad_rnn (and torch, jax, …), and a gradient must
+agree with autograd to 1e-10, which finite differences cannot reach.
 """
 import numpy as np
 
 import tinygrad_rnn as tg
+from tinygrad_rnn.lesson_checks import assert_close, by_hand, rng
+
+RULE = "NumPy only: backpropagation through time by hand"
 
 
-def _problem(seed: int, T: int = 4, I: int = 3, H: int = 5, K: int = 4):
-    rng = np.random.default_rng(seed)
-    U, W, V = (rng.standard_normal(s) * 0.7 for s in ((H, I), (H, H), (K, H)))
-    xs = rng.standard_normal((T, I))
-    ys = [int(v) for v in rng.integers(0, K, T)]
+def _problem(r, T: int = 4):
+    I, H, K = (int(v) for v in r.integers(2, 6, 3))
+    U, W, V = (r.standard_normal(s) * 0.7 for s in ((H, I), (H, H), (K, H)))
+    xs = r.standard_normal((T, I))
+    ys = [int(v) for v in r.integers(0, K, T)]
     return U, W, V, xs, ys
 
 
@@ -34,44 +39,46 @@ def _library(U, W, V, xs, ys):
 
 
 def check_rnn_forward(fn):
-    for seed, T in ((0, 3), (1, 6)):
-        U, W, V, xs, ys = _problem(seed, T=T)
-        out = fn(U, W, V, xs)
+    r = rng()
+    for T in (int(r.integers(2, 4)), int(r.integers(5, 9))):
+        U, W, V, xs, ys = _problem(r, T=T)
+        out = by_hand(fn, U, W, V, xs, what=RULE)
         if not (isinstance(out, tuple) and len(out) == 2):
             raise AssertionError("rnn_forward should return a pair (states, probs)")
         states, probs = (np.asarray(a) for a in out)
         want_states, want_probs, _ = _library(U, W, V, xs, ys)
+        sizes = {"T": T, "U": U.shape, "V": V.shape}
         if states.shape != want_states.shape:
             raise AssertionError(f"states should have shape (T + 1, H) = {want_states.shape}, got {states.shape} "
                                  f"(remember states[0] = s_0 = 0)")
-        if probs.shape != want_probs.shape:
-            raise AssertionError(f"probs should have shape (T, K) = {want_probs.shape}, got {probs.shape}")
-        if not np.allclose(states, want_states, atol=1e-10):
-            bad = int(np.abs(states - want_states).max(axis=1).argmax())
-            raise AssertionError(f"states[{bad}] is wrong (T = {T}); s_t = tanh(U x_t + W s_(t-1)) with x_t = xs[t-1]")
-        if not np.allclose(probs, want_probs, atol=1e-10):
-            raise AssertionError("the states are right but the softmax outputs are not; each row of probs must sum to 1")
+        for t in range(T + 1):
+            assert_close(f"states[{t}]", states[t], want_states[t], sizes)
+        assert_close("probs (the softmax outputs; each row sums to 1)", probs, want_probs, sizes)
 
 
 def check_bptt(fn):
-    for seed, T in ((2, 3), (3, 7)):
-        U, W, V, xs, ys = _problem(seed, T=T)
-        got = fn(U, W, V, xs, ys)
+    r = rng()
+    for T in (int(r.integers(2, 4)), int(r.integers(6, 10))):
+        U, W, V, xs, ys = _problem(r, T=T)
+        got = by_hand(fn, U, W, V, xs, ys, what=RULE)
         if not (isinstance(got, tuple) and len(got) == 3):
             raise AssertionError("bptt should return a tuple (dU, dW, dV)")
         _, _, want = _library(U, W, V, xs, ys)
         for name, g, w in zip(("dU", "dW", "dV"), got, want):
-            g = np.asarray(g)
-            if g.shape != w.shape:
-                raise AssertionError(f"{name} should have shape {w.shape}, got {g.shape}")
-            if not np.allclose(g, w, atol=1e-9):
-                raise AssertionError(f"{name} differs from autograd by up to {np.abs(g - w).max():.3g} (T = {T})")
+            assert_close(name, g, w, {"T": T, "U": U.shape, "ys": ys})
 
 
 CHECKS = [
-    ("1. the RNN forward pass", "rnn_forward", check_rnn_forward,
-     "states = np.zeros((T + 1, H)); for t in 1..T: states[t] = np.tanh(U @ xs[t-1] + W @ states[t-1])"),
-    ("2. backpropagation through time", "bptt", check_bptt,
-     "go backwards from t = T; the state's gradient has two parts, Vᵀ g_t from its own loss and Wᵀ δ_(t+1) "
-     "from the next step"),
+    ("1. the RNN forward pass", "rnn_forward", check_rnn_forward, [
+        "states has T + 1 rows: row 0 is the zero start state, row t is s_t, made from xs[t − 1] and row t − 1",
+        "one loop over t = 1 … T: the state first, then the scores V s_t, then a softmax of the scores",
+        "softmax: e = np.exp(scores − scores.max()); e / e.sum()",
+    ]),
+    ("2. backpropagation through time", "bptt", check_bptt, [
+        "run your forward pass first; then walk t = T … 1, carrying the gradient that flows into s_t from the future",
+        "the gradient reaching s_t has two parts: Vᵀ g_t from its own loss and Wᵀ δ_(t+1) from the next step; tanh "
+        "multiplies it by (1 − s_t²)",
+        "each weight's gradient is a sum over t of outer products: np.outer(δ_t, s_(t−1)) for W, np.outer(δ_t, x_t) "
+        "for U, np.outer(g_t, s_t) for V",
+    ]),
 ]

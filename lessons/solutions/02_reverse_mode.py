@@ -1,9 +1,48 @@
-"""Solutions to lesson 2's exercises (try them yourself first)."""
+"""Solutions to lesson 2's exercises: a tiny reverse-mode engine (try it yourself first)."""
 import numpy as np
 
 
-def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
-    """Reduce the gradient of a broadcast result back to the shape of the input."""
+class Node:
+    """A value in the graph: data, grad, and the Function that made it (None for a leaf)."""
+
+    def __init__(self, data, ctx=None):
+        self.data = np.asarray(data, dtype=np.float64)
+        self.grad = None
+        self.ctx = ctx
+
+    def __add__(self, other):
+        return Add.apply(self, other)
+
+    def __mul__(self, other):
+        return Mul.apply(self, other)
+
+    def __matmul__(self, other):
+        return MatMul.apply(self, other)
+
+    def tanh(self):
+        return Tanh.apply(self)
+
+    def sum(self):
+        return Sum.apply(self)
+
+
+class Function:
+    def __init__(self, *parents):
+        self.parents = parents
+
+    @classmethod
+    def apply(cls, *parents):
+        fn = cls(*parents)
+        return Node(fn.forward(*(p.data for p in parents)), ctx=fn)
+
+    def forward(self, *arrays):
+        raise NotImplementedError
+
+    def backward(self, g):
+        raise NotImplementedError
+
+
+def sum_to_shape(grad, shape):
     lead = grad.ndim - len(shape)
     grad = grad.sum(axis=tuple(range(lead)))            # axes the input never had
     for axis, n in enumerate(shape):                     # axes the input had with size 1
@@ -12,16 +51,75 @@ def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.reshape(shape)
 
 
-def numeric_grad(fn, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """The gradient of a scalar function ``fn(x) -> float`` by central differences."""
-    x = np.array(x, dtype=np.float64)                    # a copy: the caller's array stays as it was
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        orig = x[idx]
-        x[idx] = orig + eps
-        plus = fn(x)
-        x[idx] = orig - eps
-        minus = fn(x)
-        x[idx] = orig
-        g[idx] = (plus - minus) / (2 * eps)
-    return g
+class Add(Function):
+    def forward(self, a, b):
+        self.a_shape, self.b_shape = a.shape, b.shape
+        return a + b
+
+    def backward(self, g):                               # ∂c/∂a = 1, ∂c/∂b = 1
+        return sum_to_shape(g, self.a_shape), sum_to_shape(g, self.b_shape)
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, g):                               # ∂c/∂a = b, ∂c/∂b = a
+        return sum_to_shape(g * self.b, self.a.shape), sum_to_shape(g * self.a, self.b.shape)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, g):                               # tanh' = 1 − tanh²
+        return (g * (1 - self.y ** 2),)
+
+
+class Sum(Function):
+    def forward(self, x):
+        self.shape = x.shape
+        return x.sum()
+
+    def backward(self, g):                               # every element counts once
+        return (np.broadcast_to(g, self.shape).copy(),)
+
+
+class MatMul(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, g):                               # C_ij = Σ_k A_ik B_kj
+        return g @ self.b.T, self.a.T @ g
+
+
+def consumer_counts(root):
+    counts, seen, stack = {}, {id(root)}, [root]
+    while stack:
+        node = stack.pop()
+        if node.ctx is None:
+            continue
+        for p in node.ctx.parents:
+            counts[id(p)] = counts.get(id(p), 0) + 1
+            if id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    return counts
+
+
+def backward(root):
+    pending = consumer_counts(root)
+    root.grad = np.ones_like(root.data)
+    ready = [root]
+    while ready:                                         # Kahn's algorithm, from the root
+        node = ready.pop()
+        if node.ctx is None:
+            continue
+        for p, pg in zip(node.ctx.parents, node.ctx.backward(node.grad)):
+            p.grad = pg if p.grad is None else p.grad + pg
+            pending[id(p)] -= 1
+            if pending[id(p)] == 0:                      # its last consumer has reported
+                ready.append(p)

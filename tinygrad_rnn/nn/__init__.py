@@ -11,6 +11,6 @@ from .gru_cell import GRUCell
 from .linear import Linear
 from .lstm_cell import LSTMCell
 from .rnn_cell import RNNCell
-from .state import detach_state, map_state, pack_state, state_parts
+from .state import LSTMState, detach_state, map_state, pack_state, state_parts
 from .rnn import GRU, LSTM, RNN, RNNBase
 from .recurrent import Bidirectional, Recurrent

@@ -18,15 +18,21 @@ from ..tensor import Tensor
 
 
 class Parameter(Tensor):
-    """A tensor that a module trains: a float leaf with ``requires_grad=True``."""
+    """A tensor that a module trains: a float leaf with ``requires_grad=True``.
 
-    __slots__ = ()
+    ``constraint`` (None by default) is a function ``array -> array`` that every optimizer
+    applies to the new value after its update, as Keras optimizers do with a variable's
+    constraint (see :mod:`tinygrad_rnn.keras.constraints`).
+    """
+
+    __slots__ = ("constraint",)
 
     def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None) -> None:
         super().__init__(data, requires_grad=False, name=name)
         if self.data.dtype.kind != "f":
             raise DtypeError(f"Parameter: parameters must be floating point, got {self.data.dtype}")
         self.requires_grad_(requires_grad)
+        self.constraint: Any = None
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

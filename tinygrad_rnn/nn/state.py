@@ -5,13 +5,29 @@ an LSTM). Layers and training loops treat both the same way through the helpers 
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Union
+from typing import Any, Callable, NamedTuple, Union
 
 from ..tensor import Tensor
 
 State = Union[Tensor, tuple, list]
 
-__all__ = ["detach_state", "map_state", "state_parts", "pack_state"]
+__all__ = ["LSTMState", "detach_state", "map_state", "state_parts", "pack_state"]
+
+
+class LSTMState(NamedTuple):
+    """An LSTM's state, ``(h, c)``, with the order in its field names.
+
+    ``LSTMCell`` returns one; it is a plain tuple otherwise (``h, c = state`` unpacks it).
+    PyTorch and Keras order the state ``(h, c)`` / ``[h, c]``; TensorFlow 1's
+    ``LSTMStateTuple`` is ``(c, h)``. When porting TF1 code, either keep the names
+    (``state.h``, ``state.c``) or swap: ``state = LSTMState(h=tf1_state[1], c=tf1_state[0])``.
+    ``LSTMCell`` also accepts any named tuple with fields ``c`` and ``h`` (TF1's) and reads
+    it by name, whatever its order.
+
+    h: (B, H_out), the output (P wide with a projection). c: (B, H), the cell state.
+    """
+    h: Tensor
+    c: Tensor
 
 
 def map_state(fn: Callable[[Tensor], Any], state: State) -> Any:
@@ -23,6 +39,8 @@ def map_state(fn: Callable[[Tensor], Any], state: State) -> Any:
         return None
     if isinstance(state, Tensor):
         return fn(state)
+    if isinstance(state, tuple) and hasattr(state, "_fields"):     # a named tuple: LSTMState
+        return type(state)(*(map_state(fn, s) for s in state))
     if isinstance(state, (tuple, list)):
         return type(state)(map_state(fn, s) for s in state)
     raise TypeError(f"map_state: a state is a Tensor or a tuple/list of them, got {type(state).__name__}")

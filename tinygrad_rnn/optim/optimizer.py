@@ -21,8 +21,21 @@ from ..modes import no_grad
 from ..tensor import Tensor
 
 
+def _constrained(constraint: Any, p: Tensor) -> Any:
+    """``constraint(p.data)`` checked: same shape, same dtype (a constraint may not resize or
+    retype a parameter behind the optimizer's back)."""
+    out = constraint(p.data)
+    if isinstance(out, Tensor):
+        out = out.data
+    if getattr(out, "shape", None) != p.data.shape:
+        raise ShapeError(f"constraint {constraint!r} returned shape {getattr(out, 'shape', None)} for a "
+                         f"parameter of shape {tuple(p.shape)}")
+    return out.astype(p.dtype, copy=False)
+
+
 class Optimizer:
-    """Base class: ``step()`` applies ``_update`` to every parameter that has a gradient."""
+    """Base class: ``step()`` applies ``_update`` to every parameter that has a gradient, then
+    the parameter's ``constraint`` if it has one (Keras' order: update, then project)."""
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
@@ -85,6 +98,9 @@ class Optimizer:
                     backend.check_same_device(f"{type(self).__name__}.step", p.data, g)
                     state = self.state.setdefault(p, {})
                     p.data = self._update(backend.xp_of(p.data), p.data, g, state, group)
+                    constraint = getattr(p, "constraint", None)
+                    if constraint is not None:     # Keras: project the updated value back
+                        p.data = _constrained(constraint, p)
 
     def _update(self, xp: Any, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         """Return the new value of parameter array ``p`` given its gradient ``g``."""

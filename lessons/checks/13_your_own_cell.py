@@ -2,6 +2,7 @@
 import numpy as np
 
 import tinygrad_rnn as tg
+from tinygrad_rnn.lesson_checks import by_hand, rng
 
 
 def check_indrnn_cell(cls):
@@ -19,16 +20,16 @@ def check_indrnn_cell(cls):
     if list(dict(cls(3, 4, bias=False).named_parameters())) != ["weight_ih", "weight_hh"]:
         raise AssertionError("with bias=False there should be no bias_ih parameter")
     cell = cell.double()
-    rng = np.random.default_rng(131)
-    W, uu, b = rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=4)
+    r = rng()
+    W, uu, b = r.normal(size=(4, 3)), r.normal(size=4), r.normal(size=4)
     cell.load_state_dict({"weight_ih": W, "weight_hh": uu, "bias_ih": b})
-    x, h = rng.normal(size=(5, 3)), rng.normal(size=(5, 4))
+    x, h = r.normal(size=(5, 3)), r.normal(size=(5, 4))
     got = cell(tg.tensor(x), tg.tensor(h))
     want_h = np.maximum(x @ W.T + uu * h + b, 0.0)
     if tuple(got.shape) != (5, 4) or not np.allclose(got.numpy(), want_h, atol=1e-12):
         raise AssertionError("one step differs from relu(W·x + u ⊙ h + b) computed in NumPy")
     xs = [tg.randn(2, 3, dtype=tg.float64, requires_grad=True) for _ in range(3)]
-    h0 = tg.tensor(np.abs(rng.normal(size=(2, 4))) + 0.5, requires_grad=True)
+    h0 = tg.tensor(np.abs(r.normal(size=(2, 4))) + 0.5, requires_grad=True)
     try:
         tg.gradcheck(lambda a, b_, c, d: cell(c, cell(b_, cell(a, d))), xs + [h0])
     except tg.GradcheckError as e:
@@ -37,15 +38,39 @@ def check_indrnn_cell(cls):
     out, h_n = layer(tg.randn(6, 2, 3))
     if tuple(out.shape) != (6, 2, 8) or tuple(h_n.shape) != (4, 2, 4):
         raise AssertionError(f"in a 2-layer bidirectional RNN: got output {tuple(out.shape)}, h_n {tuple(h_n.shape)}")
+    # drawn: one step's graph goes through a relu and reaches all three parameters
+    step = cls(3, 4)
+    dot = tg.viz.to_dot(step(tg.randn(2, 3), tg.randn(2, 4)).sum(), params=step)
+    for needed in ("relu", "weight_ih", "weight_hh", "bias_ih"):
+        if needed not in dot:
+            raise AssertionError(f"the drawing of one step (tg.viz.to_dot) has no {needed!r}: is every parameter used "
+                                 f"in forward, and is the nonlinearity .relu()?")
+    # trained: summing a sequence of 6 numbers is a task an IndRNN learns in a few dozen steps
+    tg.manual_seed(int(r.integers(0, 2**31)))
+    model, head = tg.nn.Recurrent(cls(1, 8)), tg.nn.Linear(8, 1)
+    params = list(model.parameters()) + list(head.parameters())
+    opt = tg.optim.Adam(params, lr=0.02)
+    xs = r.uniform(0, 1, (64, 6, 1)).astype(np.float32)
+    ys = xs.sum(axis=1)
+    losses = []
+    for _ in range(80):
+        loss = tg.nn.mse_loss(head(model(tg.tensor(xs))), tg.tensor(ys))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    if not losses[-1] < 0.2 * losses[0]:
+        raise AssertionError(f"trained for 80 Adam steps to sum 6 numbers, the loss went from {losses[0]:.3g} to "
+                             f"{losses[-1]:.3g} (it should fall below a fifth): do the gradients reach weight_hh?")
 
 
 def check_indrnn_gradient_product(fn):
-    rng = np.random.default_rng(132)
-    T, B, H = 5, 3, 4
-    u = rng.uniform(-1.2, 1.2, size=H)
-    W = rng.normal(size=(H, 2))
-    xs = rng.normal(size=(T, B, 2))
-    h0 = rng.normal(size=(B, H))
+    r = rng()
+    T, B, H = (int(v) for v in r.integers(2, 7, 3))
+    u = r.uniform(-1.2, 1.2, size=H)
+    W = r.normal(size=(H, 2))
+    xs = r.normal(size=(T, B, 2))
+    h0 = r.normal(size=(B, H))
 
     def run(h):
         pre = []
@@ -56,7 +81,7 @@ def check_indrnn_gradient_product(fn):
         return h, np.stack(pre)
 
     _, pre = run(h0)
-    got = np.asarray(fn(u, pre))
+    got = np.asarray(by_hand(fn, u, pre, what="NumPy only: the product of T diagonal Jacobians by hand"))
     if got.shape != (B, H):
         raise AssertionError(f"expected shape {(B, H)} (one diagonal per sequence), got {got.shape}")
     eps = 1e-6
@@ -70,8 +95,16 @@ def check_indrnn_gradient_product(fn):
 
 
 CHECKS = [
-    ("1. an IndRNN cell", "IndRNNCell", check_indrnn_cell,
-     "a = x @ self.weight_ih.T + self.weight_hh * h (+ self.bias_ih); return a.relu()"),
-    ("2. the IndRNN's gradient through time", "indrnn_gradient_product", check_indrnn_gradient_product,
-     "relu'(a) is 1 where a > 0 and 0 elsewhere; multiply u * relu'(a_t) over the T steps"),
+    ("1. an IndRNN cell: written, gradchecked, drawn, trained", "IndRNNCell", check_indrnn_cell, [
+        "__init__ makes three parameters with self.new_parameter(shape, initialiser); forward is one line of "
+        "tensor ops and a relu",
+        "u is a vector (H,), so u ⊙ h is an elementwise product (*), not a matrix product; W·x for a batch of rows "
+        "is x @ W.T",
+        "with bias=False set self.bias_ih = None and skip the addition in forward",
+    ]),
+    ("2. the IndRNN's gradient through time", "indrnn_gradient_product", check_indrnn_gradient_product, [
+        "each step's Jacobian ∂h_t/∂h_(t−1) is diagonal: unit k depends only on its own past",
+        "its diagonal is u ⊙ relu′(a_t), and relu′(a) is 1 where a > 0 and 0 elsewhere",
+        "multiply the T diagonals together (a product over the time axis), one result per sequence: shape (B, H)",
+    ]),
 ]

@@ -23,6 +23,24 @@ def lstm_step_numpy(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
     raise NotImplementedError
 
 
+def lstm_step_backward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, dh_new, dc_new):
+    """The backward of one LSTM step, by hand (NumPy only): what autograd does for LSTMCell.
+
+    The inputs are those of ``lstm_step_numpy`` plus ``dh_new`` = ∂L/∂h_new and ``dc_new`` =
+    ∂L/∂c_new, both (B, H), for some loss L further on. Return a dict with the gradient of L
+    with respect to each input, under the input's name and of its shape: ``"x"`` (B, I),
+    ``"h"`` (B, H), ``"c"`` (B, H), ``"weight_ih"`` (4H, I), ``"weight_hh"`` (4H, H),
+    ``"bias_ih"`` (4H,), ``"bias_hh"`` (4H,).
+
+    Work it out as six δ's: the gradient reaching c_new from both of its uses (δc), the four
+    gates' pre-activations (δi, δf, δg, δo) and the old cell state (∂L/∂c). The rest follows
+    from a = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh, a linear map. The check compares your answer with
+    autograd to 1e-10, on fresh random sizes and numbers every run.
+    """
+    # TODO: forward again (keep the gates), the six δ's, then the linear map's gradients
+    raise NotImplementedError
+
+
 def steps_until_forgotten(forget_preactivation: float, fraction: float) -> int:
     """How many steps until the belt keeps less than ``fraction`` of what it held?
 

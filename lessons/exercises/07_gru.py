@@ -24,6 +24,19 @@ def gru_step_numpy(x, h, weight_ih, weight_hh, bias_ih, bias_hh=None, reset_afte
     raise NotImplementedError
 
 
+def gru_step_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, dh_new):
+    """The backward of one GRU step (PyTorch's form, reset_after=True), by hand in NumPy.
+
+    The inputs are those of ``gru_step_numpy`` plus ``dh_new`` = ∂L/∂h_new (B, H) for some loss
+    L further on. Return a dict with the gradient of L with respect to each input, under its
+    name and of its shape: ``"x"``, ``"h"``, ``"weight_ih"``, ``"weight_hh"``, ``"bias_ih"``,
+    ``"bias_hh"``. Remember that h reaches h_new directly (z ⊙ h) as well as through the gates
+    and the candidate. The check compares with autograd to 1e-10 on fresh inputs every run.
+    """
+    # TODO: forward again (keep r, z, n and W_hn·h + b_hn), then the δ's of n, z and r, then the linear maps
+    raise NotImplementedError
+
+
 def count_parameters(cell_type: str, input_size: int, hidden_size: int, reset_after: bool = True) -> int:
     """The number of parameters of one cell, from the formula (do not build a cell).
 

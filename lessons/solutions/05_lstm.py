@@ -18,6 +18,23 @@ def lstm_step_numpy(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
     return h_new, c_new
 
 
+def lstm_step_backward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, dh_new, dc_new):
+    """One LSTM step's gradients by hand: the six δ equations, then the linear map's."""
+    a = x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh
+    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)
+    i, f, g, o = _sigmoid(a_i), _sigmoid(a_f), np.tanh(a_g), _sigmoid(a_o)
+    tc = np.tanh(f * c + i * g)
+    d_o = dh_new * tc * o * (1 - o)                       # h_new = o ⊙ tanh(c_new)
+    d_c = dc_new + dh_new * o * (1 - tc ** 2)             # c_new feeds the belt and h_new
+    d_f = d_c * c * f * (1 - f)                           # c_new = f ⊙ c + i ⊙ g
+    d_i = d_c * g * i * (1 - i)
+    d_g = d_c * i * (1 - g ** 2)
+    d_c_old = d_c * f
+    da = np.concatenate([d_i, d_f, d_g, d_o], axis=1)     # (B, 4H), blocks i, f, g, o
+    return {"x": da @ weight_ih, "h": da @ weight_hh, "c": d_c_old,
+            "weight_ih": da.T @ x, "weight_hh": da.T @ h, "bias_ih": da.sum(0), "bias_hh": da.sum(0)}
+
+
 def steps_until_forgotten(forget_preactivation: float, fraction: float) -> int:
     """Smallest n with σ(b)ⁿ < fraction."""
     f = 1.0 / (1.0 + math.exp(-forget_preactivation))

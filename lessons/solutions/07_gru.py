@@ -23,6 +23,21 @@ def gru_step_numpy(x, h, weight_ih, weight_hh, bias_ih, bias_hh=None, reset_afte
     return (1.0 - z) * n + z * h
 
 
+def gru_step_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, dh_new):
+    """One GRU step's gradients by hand (PyTorch's form)."""
+    i_r, i_z, i_n = np.split(x @ weight_ih.T + bias_ih, 3, axis=1)
+    h_r, h_z, h_n = np.split(h @ weight_hh.T + bias_hh, 3, axis=1)
+    r, z = _sigmoid(i_r + h_r), _sigmoid(i_z + h_z)
+    n = np.tanh(i_n + r * h_n)
+    d_n = dh_new * (1 - z) * (1 - n ** 2)                 # h_new = (1 − z) ⊙ n + z ⊙ h, n = tanh(·)
+    d_z = dh_new * (h - n) * z * (1 - z)
+    d_r = d_n * h_n * r * (1 - r)                         # r multiplies the recurrent part of n
+    d_in = np.concatenate([d_r, d_z, d_n], axis=1)        # gradient of x @ W_ihᵀ + b_ih
+    d_hid = np.concatenate([d_r, d_z, d_n * r], axis=1)   # gradient of h @ W_hhᵀ + b_hh
+    return {"x": d_in @ weight_ih, "h": dh_new * z + d_hid @ weight_hh,
+            "weight_ih": d_in.T @ x, "weight_hh": d_hid.T @ h, "bias_ih": d_in.sum(0), "bias_hh": d_hid.sum(0)}
+
+
 def count_parameters(cell_type: str, input_size: int, hidden_size: int, reset_after: bool = True) -> int:
     """G·H·(I + H) weights plus the biases."""
     gates = {"rnn": 1, "gru": 3, "lstm": 4}

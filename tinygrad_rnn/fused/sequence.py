@@ -61,7 +61,8 @@ def _project(x: Any, w_ih: Any, bias: Any) -> Any:
 
 def _weight_grads(dz: Any, inputs: Any, T: int, B: int) -> Any:
     """Σ_t δz_tᵀ · input_t as one product over the stacked steps: (G·H, K)."""
-    return dz.reshape(T * B, -1).T @ inputs.reshape(T * B, -1)
+    # explicit widths, not -1: with an empty batch (B = 0) NumPy cannot infer them
+    return dz.reshape(T * B, dz.shape[-1]).T @ inputs.reshape(T * B, inputs.shape[-1])
 
 
 class LSTMSequence(Function):
@@ -141,7 +142,7 @@ class LSTMSequence(Function):
                 dh += dh_pass
                 dc += dc_pass
         need = self.needs
-        dx = (da_all.reshape(T * B, -1) @ w_ih).reshape(x.shape) if need[0] else None
+        dx = (da_all.reshape(T * B, da_all.shape[-1]) @ w_ih).reshape(x.shape) if need[0] else None
         dw_ih = _weight_grads(da_all, x, T, B) if need[3] else None
         dw_hh = _weight_grads(da_all, h_prev, T, B) if need[4] else None
         db = da_all.sum(axis=(0, 1)) if len(need) > 5 and (need[5] or need[6]) else None
@@ -222,7 +223,7 @@ class GRUSequence(Function):
             if mask is not None:
                 dh += dh_pass
         need = self.needs
-        dx = (dgi.reshape(T * B, -1) @ w_ih).reshape(x.shape) if need[0] else None
+        dx = (dgi.reshape(T * B, dgi.shape[-1]) @ w_ih).reshape(x.shape) if need[0] else None
         dw_ih = _weight_grads(dgi, x, T, B) if need[2] else None
         dw_hh = _weight_grads(dgh, h_prev, T, B) if need[3] else None
         if len(need) > 4:
@@ -284,7 +285,7 @@ class RNNSequence(Function):
             if mask is not None:
                 dh += dh_pass
         need = self.needs
-        dx = (da_all.reshape(T * B, -1) @ w_ih).reshape(x.shape) if need[0] else None
+        dx = (da_all.reshape(T * B, da_all.shape[-1]) @ w_ih).reshape(x.shape) if need[0] else None
         dw_ih = _weight_grads(da_all, x, T, B) if need[2] else None
         dw_hh = _weight_grads(da_all, h_prev, T, B) if need[3] else None
         if len(need) > 4:

@@ -17,8 +17,8 @@ What a subclass provides:
 * optionally ``state_sizes()`` (when a part is not ``hidden_size`` wide, e.g. an LSTM
   projection), and ``output(state)`` (when the output is not the first part).
 
-What the base class adds: ``cell(x)`` starts from zeros (:meth:`init_state`), shapes and
-dtypes are checked with messages that name the cell, and a 1-D ``x`` of ``input_size``
+What the base class adds: ``cell(x)`` starts from zeros (:meth:`init_state`), shapes,
+dtypes and devices are checked (:mod:`.checks`) with messages that name the cell, and a 1-D ``x`` of ``input_size``
 features (with 1-D states) is run as a batch of one and returned without the batch axis,
 as PyTorch's cells do. Example, a minimal gated unit::
 
@@ -41,11 +41,12 @@ from __future__ import annotations
 
 from typing import Any, Union
 
-from ..errors import DtypeError, ShapeError
 from ..factories import zeros
 from ..tensor import Tensor
 from . import init
+from .checks import check_input, check_state
 from .module import Module, Parameter
+from .state import pack_state
 
 State = Union[Tensor, tuple]
 
@@ -100,18 +101,13 @@ class RNNCellBase(Module):
     def __call__(self, x: Tensor, state: State | None = None) -> State:
         """One checked step: ``new_state = cell(x, state)`` (zeros when ``state`` is None)."""
         name = type(self).__name__
-        if not isinstance(x, Tensor):
-            raise TypeError(f"{name}: x must be a Tensor, got {type(x).__name__}")
+        I = self.input_size
+        ref = self._ref()
+        check_input(name, x, input_size=I, ranks=(1, 2), expected=f"(batch, {I}) or ({I},)",
+                    ref=ref, owner="the cell's parameters are", what="x")
         unbatched = x.ndim == 1
         if unbatched:                       # PyTorch's unbatched form: (I,) -> (1, I)
             x = x.unsqueeze(0)
-        if x.ndim != 2 or x.shape[1] != self.input_size:
-            raise ShapeError(f"{name}: x must be (batch, {self.input_size}) or ({self.input_size},), "
-                             f"got {tuple(x.shape) if not unbatched else tuple(x.shape[1:])}")
-        ref = self._ref()
-        if ref is not None and x.dtype != ref.dtype:
-            raise DtypeError(f"{name}: x is {x.dtype} but the cell's parameters are {ref.dtype}; "
-                             f"convert one with .astype(...) (or cell.double())")
         if state is None:
             state = self.init_state(x.shape[0])
         else:
@@ -120,6 +116,25 @@ class RNNCellBase(Module):
         if unbatched:
             new = _squeeze0(new) if isinstance(new, Tensor) else tuple(_squeeze0(s) for s in new)
         return new
+
+    def fused_unsupported(self) -> str | None:
+        """Why this cell cannot run a whole sequence as one fused op; None when it can.
+
+        A cell with a fused kernel overrides this and :meth:`fused_sequence`; layers built
+        with ``fused=True`` ask it once, at construction, to say why not."""
+        return f"{type(self).__name__} has no fused whole-sequence op"
+
+    def fused_sequence(self, seq: Tensor, parts: tuple[Tensor, ...], mask: Any = None,
+                       reverse: bool = False) -> Tensor | None:
+        """The whole sequence as ONE recorded op, or None: run the cell step by step.
+
+        ``seq`` (T, B, I); ``parts`` the initial state parts, each (B, size); ``mask`` None or
+        a (T, B) bool array (a masked step keeps the state and outputs zeros); ``reverse``
+        reads t = T−1 … 0. Returns the op's packed output (T + K, B, H_out): rows 0..T−1 are
+        the outputs at their original t, then the K final state parts. It must compute exactly
+        what :meth:`forward` computes step by step (see :mod:`tinygrad_rnn.fused`).
+        """
+        return None
 
     def new_parameter(self, shape: tuple[int, ...], initializer: Any = None, *, dtype: Any = None,
                       device: str | None = None, what: str = "parameter") -> Parameter:
@@ -147,31 +162,19 @@ class RNNCellBase(Module):
             p.grad = None
 
     def _check_state(self, state: State, batch: int, unbatched: bool) -> State:
-        name = type(self).__name__
-        parts = (state,) if isinstance(state, Tensor) else tuple(state)
-        sizes = self.state_sizes()
-        if len(parts) != len(sizes) or not all(isinstance(p, Tensor) for p in parts):
-            what = "a Tensor" if len(sizes) == 1 else f"a tuple of {len(sizes)} Tensors {self.state_names}"
-            raise ShapeError(f"{name}: the state must be {what}, got {_describe_state(state)}")
+        """Check a state given to :meth:`__call__` (one checker, :func:`.checks.check_state`)
+        and return it batched: each part (batch, size)."""
+        ref = self._ref()
+        shape = () if unbatched else (batch,)
+        parts = check_state(type(self).__name__, state, labels=[f"state {n}" for n in self.state_names],
+                            shapes=[shape + (n,) for n in self.state_sizes()],
+                            ref=ref, what="the state", owner="the cell's parameters are")
         if unbatched:
-            parts = tuple(p.unsqueeze(0) if p.ndim == 1 else p for p in parts)
-        for pname, p, n in zip(self.state_names, parts, sizes):
-            if tuple(p.shape) != (batch, n):
-                raise ShapeError(f"{name}: state {pname} must be ({batch}, {n}) for a batch of {batch}, "
-                                 f"got {tuple(p.shape)}")
-        return parts[0] if len(parts) == 1 else parts
+            parts = tuple(p.unsqueeze(0) for p in parts)
+        return pack_state(parts)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}"
-
-
-def _describe_state(state: Any) -> str:
-    if isinstance(state, Tensor):
-        return f"one Tensor of shape {tuple(state.shape)}"
-    if isinstance(state, (tuple, list)):
-        return "(" + ", ".join(f"{tuple(p.shape)}" if isinstance(p, Tensor) else type(p).__name__
-                               for p in state) + ")"
-    return type(state).__name__
 
 
 def _squeeze0(t: Tensor) -> Tensor:

@@ -99,6 +99,26 @@ class GRUCell(RNNCellBase):
         h_new.name = "h"
         return h_new
 
+    def fused_unsupported(self) -> str | None:
+        if type(self).forward is not GRUCell.forward:
+            return f"{type(self).__name__} overrides forward"
+        if not self.reset_after:
+            return "reset_after=False is not fused"
+        if not (self.activation is activations.get("tanh")
+                and self.recurrent_activation is activations.get("sigmoid")):
+            return "only tanh/sigmoid activations are fused"
+        return None
+
+    def fused_sequence(self, seq: Tensor, parts: tuple[Tensor, ...], mask: Any = None,
+                       reverse: bool = False) -> Tensor | None:
+        """The whole sequence as one :class:`~tinygrad_rnn.fused.GRUSequence` op: (T + 1, B, H)."""
+        if self.fused_unsupported():
+            return None
+        from ..fused import GRUSequence
+        biases = () if self.bias_ih is None else (self.bias_ih, self.bias_hh)
+        return GRUSequence.apply(seq, parts[0], self.weight_ih, self.weight_hh, *biases, mask=mask,
+                                 reverse=reverse)
+
     def extra_repr(self) -> str:
         parts = [str(self.input_size), str(self.hidden_size)]
         if self.bias_ih is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from .. import backend
 from ..tensor import Tensor
 from . import activations
 from .activations import ActivationSpec
@@ -168,6 +169,39 @@ class LSTMCell(RNNCellBase):
             h_new = h_new @ self.weight_hr.T
         h_new.name = "h"
         return h_new, c_new
+
+    def fused_unsupported(self) -> str | None:
+        """The fused kernel computes PyTorch's LSTM plus TensorFlow's constant ``forget_bias``;
+        the other options run step by step on the cell's own ops."""
+        if type(self).forward is not LSTMCell.forward:
+            return f"{type(self).__name__} overrides forward"
+        if self.peepholes or not self.forget_gate or self.proj_size:
+            return "peepholes, forget_gate=False and proj_size are not fused"
+        if getattr(self, "cell_clip", None) is not None:
+            return "cell_clip is not fused"
+        if self.forget_bias and self.bias_ih is None:
+            return "forget_bias needs bias=True when fused"
+        if not (self.activation is activations.get("tanh")
+                and self.recurrent_activation is activations.get("sigmoid")):
+            return "only tanh/sigmoid activations are fused"
+        return None
+
+    def fused_sequence(self, seq: Tensor, parts: tuple[Tensor, ...], mask: Any = None,
+                       reverse: bool = False) -> Tensor | None:
+        """The whole sequence as one :class:`~tinygrad_rnn.fused.LSTMSequence` op: (T + 2, B, H)."""
+        if self.fused_unsupported():
+            return None
+        from ..fused import LSTMSequence
+        biases: tuple = () if self.bias_ih is None else (self.bias_ih, self.bias_hh)
+        if self.forget_bias and biases:
+            # TF's constant on the forget pre-activation is a constant on the bias's f slice
+            H = self.hidden_size
+            xp = backend.xp_of(self.bias_ih.data)
+            shift = xp.zeros(4 * H, dtype=self.bias_ih.dtype)
+            shift[H:2 * H] = self.forget_bias
+            biases = (self.bias_ih + shift, self.bias_hh)
+        return LSTMSequence.apply(seq, parts[0], parts[1], self.weight_ih, self.weight_hh, *biases,
+                                  mask=mask, reverse=reverse)
 
     def extra_repr(self) -> str:
         parts = [str(self.input_size), str(self.hidden_size)]

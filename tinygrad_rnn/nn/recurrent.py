@@ -20,15 +20,16 @@ import copy
 import math
 from typing import Any
 
-from ..errors import DtypeError, ShapeError
+from ..errors import ShapeError
 from ..modes import name_scope
 from ..ops.shape import cat, stack
 from ..tensor import Tensor
 from .cell_base import RNNCellBase
+from .checks import check_input, check_state
 from .init import uniform_
 from .module import Module
-from .rnn import dropout_mask, unroll, zero_state
 from .state import State, detach_state, pack_state, state_parts
+from .time_loop import Steps, dropout_mask, run_stack
 
 __all__ = ["Recurrent", "Bidirectional"]
 
@@ -90,16 +91,13 @@ class Recurrent(Module):
         """``x``: (B, T, I). ``initial_state``: the cell's state (``h`` or ``(h, c)``, each
         (B, size)); zeros (or the carried state when stateful) if None."""
         cell = self.cell
-        if not isinstance(x, Tensor):
-            raise TypeError(f"Recurrent({type(cell).__name__}): input must be a Tensor, got {type(x).__name__}")
-        if x.ndim != 3 or x.shape[2] != cell.input_size or x.shape[1] == 0:
-            raise ShapeError(f"Recurrent({type(cell).__name__}): expected input (batch, time, "
-                             f"{cell.input_size}) with time ≥ 1, got {tuple(x.shape)}")
-        ref = cell._ref()
-        if ref is not None and x.dtype != ref.dtype:
-            raise DtypeError(f"Recurrent({type(cell).__name__}): input is {x.dtype} but the cell's "
-                             f"parameters are {ref.dtype}")
+        who = f"Recurrent({type(cell).__name__})"
+        I = cell.input_size
+        check_input(who, x, input_size=I, ranks=(3,), ref=cell._ref(),
+                    expected=f"(batch, time, {I}) with time ≥ 1", owner="the cell's parameters are")
         batch, steps = x.shape[0], x.shape[1]
+        if steps == 0:
+            raise ShapeError(f"{who}: input must be (batch, time, {I}) with time ≥ 1, got {tuple(x.shape)}")
         state = self._start_state(initial_state, batch, x)
 
         in_mask = h_mask = None
@@ -114,18 +112,22 @@ class Recurrent(Module):
             x_t.name = f"x_{t}"
             return x_t if in_mask is None else x_t * in_mask
 
-        times = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
-        with name_scope(self.name), name_scope("layer0"), \
-                name_scope("backward" if self.go_backwards else "forward"):
-            outs, state = unroll(cell, step_input, state, times, h_mask=h_mask)
-            output = stack(outs, 1) if self.return_sequences else outs[-1]
+        with name_scope(self.name):
+            outs, finals = run_stack([cell], Steps(steps, batch, x, at=step_input),
+                                     [None if state is None else state_parts(state)],
+                                     go_backwards=self.go_backwards, h_mask=h_mask)
+            # Keras returns the steps in reading order (reversed when go_backwards)
+            read = outs[0].in_order(reverse=self.go_backwards)
+            output = stack(read, 1) if self.return_sequences else read[-1]
+        state = pack_state(finals[0])
         if self.stateful:
             self.states = detach_state(state)
         if self.return_state:
             return (output,) + state_parts(state)
         return output
 
-    def _start_state(self, initial_state: State | None, batch: int, x: Tensor) -> State:
+    def _start_state(self, initial_state: State | None, batch: int, x: Tensor) -> State | None:
+        """The checked initial state, the carried one (stateful), or None for zeros."""
         cell = self.cell
         who = f"Recurrent({type(cell).__name__})"
         if initial_state is None and self.stateful and self.states is not None:
@@ -136,15 +138,10 @@ class Recurrent(Module):
                                  f"reset_states() first")
             return self.states
         if initial_state is None:
-            return zero_state(cell, batch, x)
-        parts = state_parts(initial_state)
-        if len(parts) != len(cell.state_names):
-            raise ShapeError(f"{who}: initial_state must have {len(cell.state_names)} part(s) "
-                             f"{cell.state_names}, got {len(parts)}")
-        for n, p, size in zip(cell.state_names, parts, cell.state_sizes()):
-            if not isinstance(p, Tensor) or tuple(p.shape) != (batch, size):
-                shape = tuple(p.shape) if isinstance(p, Tensor) else type(p).__name__
-                raise ShapeError(f"{who}: initial state {n} must be a Tensor of shape {(batch, size)}, got {shape}")
+            return None
+        parts = check_state(who, initial_state, labels=[f"initial state {n}" for n in cell.state_names],
+                            shapes=[(batch, n) for n in cell.state_sizes()], ref=cell._ref(),
+                            what="initial_state", owner="the cell's parameters are", why="(batch, size)")
         return pack_state(parts)
 
 

@@ -50,6 +50,21 @@ class RNNCell(RNNCellBase):
         h_new.name = "h"
         return h_new
 
+    def fused_unsupported(self) -> str | None:
+        if type(self).forward is not RNNCell.forward:
+            return f"{type(self).__name__} overrides forward"
+        return None
+
+    def fused_sequence(self, seq: Tensor, parts: tuple[Tensor, ...], mask: Any = None,
+                       reverse: bool = False) -> Tensor | None:
+        """The whole sequence as one :class:`~tinygrad_rnn.fused.RNNSequence` op: (T + 1, B, H)."""
+        if self.fused_unsupported():
+            return None
+        from ..fused import RNNSequence
+        biases = () if self.bias_ih is None else (self.bias_ih, self.bias_hh)
+        return RNNSequence.apply(seq, parts[0], self.weight_ih, self.weight_hh, *biases, mask=mask,
+                                 reverse=reverse, nonlinearity=self.nonlinearity)
+
     def extra_repr(self) -> str:
         extra = "" if self.bias_ih is not None else ", bias=False"
         extra += "" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity!r}"

@@ -1,9 +1,26 @@
-"""Inverted dropout: zero a random fraction p of the inputs while training."""
+"""Inverted dropout: zero a random fraction p of the inputs while training.
+
+:func:`dropout_mask` is the one mask helper: the ``Dropout`` module, the dropout between
+stacked recurrent layers and Keras-style input/recurrent dropout all draw their masks here.
+"""
 from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
 from .module import Module
+
+
+def dropout_mask(shape: Sequence[int], p: float, like: Tensor) -> Tensor:
+    """An inverted-dropout mask of ``shape``: 0 with probability ``p``, else 1/(1−p); dtype and
+    device of ``like``. Drawn from the seeded generator on the host, so CPU and GPU agree."""
+    keep = backend.rng().random(tuple(shape)) >= p
+    scale = 0.0 if p >= 1.0 else 1.0 / (1.0 - p)   # p = 1 drops everything (PyTorch gives zeros)
+    arr = keep.astype(like.dtype) * np.asarray(scale, dtype=like.dtype)
+    return Tensor(backend.to_device(arr, like.device))
 
 
 class Dropout(Module):
@@ -26,9 +43,7 @@ class Dropout(Module):
             return x
         if self.p == 1.0:
             return x * 0.0
-        keep = backend.rng().random(x.shape) >= self.p
-        mask = backend.to_device((keep / (1.0 - self.p)).astype(x.dtype), x.device)
-        return x * mask
+        return x * dropout_mask(x.shape, self.p, x)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -35,8 +35,8 @@ index. Example, one LSTM cell over a (B, T, I) batch with a Keras mask::
     seq = stack(outs[0].in_order(), 1)                          # (B, T, H_out), original order
     h_T, c_T = finals[0]
 
-:func:`zero_state` and :func:`dropout_mask` are the initial zeros and the inverted-dropout
-masks every layer uses.
+:func:`zero_state` is the initial zeros every layer uses; :func:`dropout_mask` (from
+:mod:`.dropout`) the one inverted-dropout mask helper.
 """
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ from ..modes import name_scope
 from ..ops.shape import cat, stack
 from ..tensor import Tensor
 from .cell_base import RNNCellBase
+from .dropout import dropout_mask
 from .state import State, pack_state, state_parts
 
 __all__ = ["Steps", "run_stack", "run_direction", "unroll", "layer_output", "zero_state",
@@ -278,15 +279,6 @@ def zero_state(cell: RNNCellBase, batch: int, like: Tensor) -> State:
         return pack_state(tuple(Tensor(xp.zeros((batch, n), dtype=like.dtype))
                                 for n in cell.state_sizes()))
     return cell.init_state(batch)
-
-
-def dropout_mask(shape: Sequence[int], p: float, like: Tensor) -> Tensor:
-    """An inverted-dropout mask: 0 with probability ``p``, else 1/(1−p); dtype and device of
-    ``like``. Drawn from the seeded generator on the host, so CPU and GPU agree."""
-    keep = backend.rng().random(tuple(shape)) >= p
-    scale = 0.0 if p >= 1.0 else 1.0 / (1.0 - p)   # p = 1 drops everything (PyTorch gives zeros)
-    arr = keep.astype(like.dtype) * np.asarray(scale, dtype=like.dtype)
-    return Tensor(backend.to_device(arr, like.device))
 
 
 def _host_array(value: Any) -> np.ndarray:

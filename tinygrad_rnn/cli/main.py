@@ -13,7 +13,7 @@ import sys
 from ..errors import TinygradRNNError
 
 # Command modules, in the order `tinygrad-rnn --help` lists them.
-COMMANDS = ["demo", "train", "graph", "lessons", "bench"]
+COMMANDS = ["demo", "train", "graph", "explore", "lessons", "bench"]
 
 
 class CLIError(Exception):

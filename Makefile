@@ -1,6 +1,6 @@
 # Two commands for a fresh Debian/Ubuntu machine:
 #   make demo   set up (.venv, package, Graphviz) and run the guided demo
-#   make test   set up (.venv, package + test extras, Graphviz) and run the test suite
+#   make test   set up (.venv, package + test extras, Graphviz, Chromium) and run the test suite
 # Both are idempotent: a second run skips the steps that are already done.
 
 PYTHON ?= python3
@@ -14,18 +14,22 @@ TORCH       ?= torch==2.13.0
 TORCH_INDEX ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test setup graphviz lessons bench clean
+.PHONY: demo test setup graphviz browser lessons bench clean
 
 demo: $(VENV)/.demo-ready graphviz
 	$(VENV)/bin/tinygrad-rnn demo
 
-test: $(VENV)/.test-ready graphviz
+test: $(VENV)/.test-ready graphviz browser
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-setup: $(VENV)/.test-ready graphviz
+setup: $(VENV)/.test-ready graphviz browser
 
 graphviz:
 	@sh tools/ensure_graphviz.sh
+
+# Chromium for the page tests (explorer, docs site), driven by Playwright from pytest
+browser:
+	@sh tools/ensure_chromium.sh
 
 $(VENV)/.created:
 	@sh tools/ensure_venv.sh "$(PYTHON)" "$(VENV)"
@@ -38,7 +42,7 @@ $(VENV)/.demo-ready: $(VENV)/.created setup.cfg
 
 $(VENV)/.test-ready: $(VENV)/.demo-ready setup.cfg
 	$(PIP) install -q "$(TORCH)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
-	$(PIP) install -q -e ".[viz,train,digits,test]"
+	$(PIP) install -q -e ".[viz,train,digits,test,keras-oracle]"
 	@touch $@
 
 bench: $(VENV)/.test-ready

@@ -4,12 +4,14 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from ..dtypes import as_dtype
 from .. import backend
 from ..tensor import Tensor
 from . import activations
 from .activations import ActivationSpec
 from .cell_base import RNNCellBase
 from .init import InitSpec
+from .state import LSTMState
 
 
 class LSTMCell(RNNCellBase):
@@ -63,6 +65,16 @@ class LSTMCell(RNNCellBase):
       with ``"hardsigmoid"``.
     * ``proj_size=P`` — PyTorch's LSTM projection (Sak et al. 2014): h' = W_hr·(o ⊙ tanh c'),
       so h is P wide (and feeds ``weight_hh`` (4H, P)) while c stays H wide. Needs 0 < P < H.
+    * ``cell_clip`` — TF1's ``LSTMCell(cell_clip=)``: c' = clip(c', −cell_clip, cell_clip)
+      right after the sum, so the clipped value is carried to the next step and is what the
+      output gate's peephole and tanh(c') see. ``proj_clip`` — TF1's: the projected h' is
+      clipped to [−proj_clip, proj_clip] (needs ``proj_size``). The gradient passes where
+      the value is inside the bounds (edges included), as in TensorFlow.
+
+    The state is an :class:`~tinygrad_rnn.nn.LSTMState` ``(h, c)``: a tuple whose field names
+    show the order. TF1's ``LSTMStateTuple`` is ``(c, h)``; a named tuple with fields ``c``
+    and ``h`` is read by name, so TF1-style state objects work unchanged.
+    ``cell.zero_state(batch_size, dtype)`` is TF1's name for the zero state.
     """
 
     state_names = ("h", "c")
@@ -72,6 +84,7 @@ class LSTMCell(RNNCellBase):
                  recurrent_activation: ActivationSpec = "sigmoid", proj_size: int = 0,
                  kernel_initializer: InitSpec = None, recurrent_initializer: InitSpec = None,
                  bias_initializer: InitSpec = None, unit_forget_bias: bool = False,
+                 cell_clip: float | None = None, proj_clip: float | None = None,
                  device: str | None = None, dtype: Any = None) -> None:
         super().__init__(input_size, hidden_size)
         param = partial(self.new_parameter, dtype=dtype, device=device)
@@ -82,6 +95,13 @@ class LSTMCell(RNNCellBase):
             raise ValueError("LSTMCell: forget_bias and unit_forget_bias need a forget gate (forget_gate=True)")
         if unit_forget_bias and not bias:
             raise ValueError("LSTMCell: unit_forget_bias=True needs bias=True")
+        for key, clip in (("cell_clip", cell_clip), ("proj_clip", proj_clip)):
+            if clip is not None and (isinstance(clip, bool) or not clip > 0):
+                raise ValueError(f"LSTMCell: {key} must be a positive number or None, got {clip!r}")
+        if proj_clip is not None and P == 0:
+            raise ValueError("LSTMCell: proj_clip clips the projection, so it needs proj_size > 0")
+        self.cell_clip = None if cell_clip is None else float(cell_clip)
+        self.proj_clip = None if proj_clip is None else float(proj_clip)
         self.proj_size = P
         self.unit_forget_bias = unit_forget_bias
         self.forget_bias = float(forget_bias)
@@ -126,7 +146,27 @@ class LSTMCell(RNNCellBase):
     def state_sizes(self) -> tuple[int, ...]:
         return (self.output_size, self.hidden_size)
 
-    def forward(self, x: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+    def init_state(self, batch_size: int) -> LSTMState:
+        """Zeros: ``LSTMState(h (B, H_out), c (B, H))`` on the cell's device and dtype."""
+        return LSTMState(*super().init_state(batch_size))
+
+    def zero_state(self, batch_size: int, dtype: Any = None) -> LSTMState:
+        """TF1's ``cell.zero_state(batch_size, dtype)``: zeros, but in **our** order
+        ``LSTMState(h, c)`` (TF1's ``LSTMStateTuple`` is ``(c, h)``). ``dtype`` must be the
+        cell's own (None means the cell's)."""
+        state = self.init_state(batch_size)
+        if dtype is not None and state.h.dtype != as_dtype(dtype):
+            raise ValueError(f"LSTMCell.zero_state: dtype {dtype} differs from the cell's parameters "
+                             f"({state.h.dtype}); convert the cell with .astype(...) first")
+        return state
+
+    def _check_state(self, state: Any, batch: int, unbatched: bool) -> Any:
+        fields = getattr(state, "_fields", ())
+        if "h" in fields and "c" in fields:     # read by name: TF1's (c, h) tuple works as written
+            state = (state.h, state.c)
+        return LSTMState(*super()._check_state(state, batch, unbatched))
+
+    def forward(self, x: Tensor, state: tuple[Tensor, Tensor]) -> LSTMState:
         h, c = state
         # the gates' squashing (σ by default) and the candidate's and output's (tanh by default)
         sigmoid, tanh = self.recurrent_activation, self.activation
@@ -157,6 +197,9 @@ class LSTMCell(RNNCellBase):
         g.name = "g"
         # c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t         (1997: c_t = c_{t−1} + i_t ⊙ g_t)
         c_new = f * c + i * g if self.forget_gate else c + i * g
+        if self.cell_clip is not None:
+            # TF1: c_t = clip(c_t, −cell_clip, cell_clip); the clipped value is carried on
+            c_new = c_new.clip(-self.cell_clip, self.cell_clip)
         c_new.name = "c"
         # o_t = σ(a_o + w_co ⊙ c_t)                (the peephole sees the *new* cell state)
         if self.peepholes:
@@ -167,8 +210,11 @@ class LSTMCell(RNNCellBase):
         h_new = o * tanh(c_new)
         if self.weight_hr is not None:
             h_new = h_new @ self.weight_hr.T
+            if self.proj_clip is not None:
+                # TF1: m_t = clip(m_t, −proj_clip, proj_clip) after the projection
+                h_new = h_new.clip(-self.proj_clip, self.proj_clip)
         h_new.name = "h"
-        return h_new, c_new
+        return LSTMState(h_new, c_new)
 
     def fused_unsupported(self) -> str | None:
         """The fused kernel computes PyTorch's LSTM plus TensorFlow's constant ``forget_bias``;
@@ -213,6 +259,10 @@ class LSTMCell(RNNCellBase):
             parts.append(f"forget_bias={self.forget_bias}")
         if self.peepholes:
             parts.append("peepholes=True")
+        if self.cell_clip is not None:
+            parts.append(f"cell_clip={self.cell_clip}")
+        if self.proj_clip is not None:
+            parts.append(f"proj_clip={self.proj_clip}")
         if not self.forget_gate:
             parts.append("forget_gate=False")
         if activations.name_of(self.activation) != "tanh":

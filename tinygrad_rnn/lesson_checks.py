@@ -166,7 +166,7 @@ def watching_libraries() -> Iterator[list[str]]:
             lib = _forbidden(frame.f_code.co_filename)
             if lib is not None:
                 mod = frame.f_globals.get("__name__", lib)
-                seen.append(f"{mod}.{frame.f_code.co_name}")
+                seen.append(f"{mod}.{getattr(frame.f_code, 'co_qualname', frame.f_code.co_name)}")
         elif event == "c_call" and len(seen) < 5:
             mod = getattr(arg, "__module__", None) or ""
             if mod.split(".")[0] in ("torch", "jax", "tensorflow"):

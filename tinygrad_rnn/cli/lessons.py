@@ -44,6 +44,7 @@ def run_lesson(args: argparse.Namespace) -> int:
     if args.notebook:
         path = write_notebook(lesson, args.out)
         print(f"wrote {path} (open it with Jupyter; the lesson imports tinygrad_rnn from this environment)")
+        _say_exercise_file(args.number, after=True)
         return 0
     _say_exercise_file(args.number)
     status, folder = run(lesson, fast_mode=args.fast, out=args.out)
@@ -79,7 +80,7 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         target = exercise_path(n, use_solutions=args.solutions)
         print(f"checking {target}" + ("" if args.solutions else "  (edit this file; --file PATH checks a copy)"))
-    outcomes = run_checks(n, use_solutions=args.solutions, file=args.file)
+    outcomes = run_checks(n, use_solutions=args.solutions, file=args.file, seed=args.seed)
     seed = lesson_checks.current_seed()
     print(f"random inputs drawn with seed {seed} (--seed {seed} repeats them)\n")
     for o in outcomes:

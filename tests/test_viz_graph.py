@@ -56,8 +56,9 @@ def test_deterministic_dot_text_across_two_runs_and_no_id_based_names():
         texts.append(tg.viz.to_dot(loss, params=cell))
     assert texts[0] == texts[1]
     ids = [i for i in re.findall(r"^\t+(\w+) \[label", texts[0], flags=re.M) if i != "graph"]
-    assert ids and all(re.fullmatch(r"[tf]\d+", i) for i in ids)
-    assert max(int(i[1:]) for i in ids) < 1000      # small counters, not memory addresses
+    # t<k> tensor, f<k> op, t<k>s<j>: the j-th per-use stub of parameter t<k>
+    assert ids and all(re.fullmatch(r"[tf]\d+(s\d+)?", i) for i in ids)
+    assert max(int(n) for i in ids for n in re.findall(r"\d+", i)) < 1000   # counters, not addresses
 
 
 def test_clusters_per_layer_direction_and_step():

@@ -30,8 +30,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--forget-bias", type=float, default=0.0,
                    help="LSTM only: constant added to the forget gate's input, 1.0 as in TF/Keras "
                         "(default: %(default)s, PyTorch)")
-    p.add_argument("--collapse", action="store_true", help="one box per time step (readable at T = 100)")
-    p.add_argument("--hide-params", action="store_true", help="leave the parameters out")
+    p.add_argument("--collapse", action="store_true",
+                   help="one box per time step, wrapped into rows (readable at T = 100)")
+    p.add_argument("--steps-per-row", type=int, default=10,
+                   help="with --collapse: time steps per row before it wraps (default: %(default)s)")
+    p.add_argument("--params", default="stubs", choices=["stubs", "shared", "hidden"],
+                   help="parameters drawn as a small stub (W_hh) at every use, as one shared node "
+                        "with an edge into every step, or not at all (default: %(default)s)")
+    p.add_argument("--all-tensors", action="store_true",
+                   help="draw every tensor as its own box (default: an unnamed tensor is drawn "
+                        "as the op that made it)")
+    p.add_argument("--hide-params", action="store_true", help="the same as --params hidden")
     p.add_argument("--show-values", action="store_true", help="print the first values of each tensor")
     p.add_argument("--rankdir", default="LR", choices=["LR", "TB"], help="layout direction (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
@@ -92,6 +101,8 @@ def run_graph(args: argparse.Namespace) -> int:
     from ..viz.render import GraphvizNotFoundError, format_of
 
     _check_sizes(args)
+    if args.steps_per_row < 1:
+        raise CLIError(f"--steps-per-row must be a positive integer, got {args.steps_per_row}")
     kind = args.cell.strip().lower()
     if kind not in CELLS:
         raise CLIError(f"--cell must be one of {', '.join(CELLS)}, got {args.cell!r}")
@@ -109,7 +120,9 @@ def run_graph(args: argparse.Namespace) -> int:
     loss = tg.viz.default_loss(cell, last)
     loss.name = "L = sum(h_T)"
     tg.viz.backward_with_grads(loss)
-    text = tg.viz.to_dot(loss, collapse=args.collapse, params=cell, hide_params=args.hide_params,
+    params = "hidden" if args.hide_params else args.params
+    text = tg.viz.to_dot(loss, collapse=args.collapse, params=params, module=cell,
+                         tensors="all" if args.all_tensors else "named", steps_per_row=args.steps_per_row,
                          show_values=args.show_values, rankdir=args.rankdir,
                          label=caption(kind, args.hidden, args.steps, args.forget_bias, args.seed))
     try:

@@ -3,17 +3,33 @@
 Pure string building: needs neither the ``dot`` program nor the ``graphviz`` package.
 Nodes are grouped into nested clusters by their name-scope path, so an unrolled layer
 reads as ``lstm > layer0 > forward > t=0, t=1, ...``, one box per time step.
+
+What makes an unrolled graph fit a screen:
+
+* **Steps stack.** Edges from one step to the next (``h_2`` into step 3) do not set the
+  layout's ranks, so every step is laid out from the same starting line and the steps
+  stack (one band per step) instead of running into one very long line.
+* **Parameters as stubs** (``params="stubs"``): a parameter is drawn once per use, as a
+  small labelled node (``W_hh``) next to the op that reads it, instead of one node with an
+  edge into every step. ``"shared"`` draws the one node; ``"hidden"`` leaves them out.
+* **Tensors fold into ops** (``tensors="named"``): a tensor without a name (``a + b``'s
+  result) is drawn as the op that made it, filled with the heat of its gradient; named
+  tensors (gates ``i f g o``, states ``h_3 c_3``, inputs ``x_3``) stay boxes.
+* **One order every step.** The nodes of a step are written in one fixed order of the
+  gates as the cells name them (``i f g o c h`` for an LSTM, ``r z n h`` for a GRU), and
+  the fan-out into the gates keeps that order (``ordering=out``), so every step reads the same.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 import numpy as np
 
-from .graph import INPUT, INTERMEDIATE, OP, OUTPUT, PARAMETER, Graph, Node, group_key
+from .graph import INPUT, INTERMEDIATE, OP, OUTPUT, PARAMETER, Edge, Graph, Node, group_key
 from .heat import LOG10_MAX, LOG10_MIN, NO_GRAD_COLOR, edge_width, format_norm, heat_color, \
     legend_ticks, text_color
+from .labels import short_param_name
 
 # Kinds are told apart by outline colour and shape; the fill is left free for the heat.
 KIND_STYLE = {
@@ -25,11 +41,22 @@ KIND_STYLE = {
 }
 OP_STYLE = {"shape": "ellipse", "style": "filled", "color": "#999999", "fillcolor": "#eeeeee",
             "fontsize": "9", "height": "0.25", "margin": "0.02"}
+STUB_STYLE = {"shape": "box", "style": "filled,rounded", "color": KIND_STYLE[PARAMETER]["color"],
+              "fontsize": "8", "height": "0.2", "width": "0.3", "margin": "0.03"}
 CLUSTER_COLORS = ["#4d4d4d", "#878787", "#bababa", "#d9d9d9"]   # outer to inner scope
+
+PARAM_MODES = ("stubs", "shared", "hidden")
+TENSOR_MODES = ("named", "all")
+
+#: the order of the named tensors of a step, as the cells name them: LSTM i, f, g, o, c, h;
+#: GRU r, z, n, h (inputs first). Every step writes its nodes in this order.
+GATE_ORDER = ("x", "i", "f", "g", "o", "c", "r", "z", "n", "h")
 
 
 @dataclass
 class DotOptions:
+    """How a graph is drawn. Every field has a default; the collapsed view reads
+    ``steps_per_row``, the op-level view ``params`` and ``tensors``."""
     rankdir: str = "LR"
     show_values: bool = False
     show_grads: bool = True
@@ -37,10 +64,20 @@ class DotOptions:
     legend: bool = True
     label: str | None = None       # caption on top of the picture: say what it shows
     clusters: bool = True
+    params: str = "stubs"          # "stubs" | "shared" | "hidden" (see the module docstring)
+    tensors: str = "named"         # "named": unnamed intermediates fold into their op; "all"
+    steps_per_row: int = 10        # collapsed view: time steps per row before it wraps
 
     def check(self) -> None:
         if self.rankdir not in ("LR", "TB", "RL", "BT"):
             raise ValueError(f"draw: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {self.rankdir!r}")
+        if self.params not in PARAM_MODES:
+            raise ValueError(f"draw: params must be one of {', '.join(PARAM_MODES)}, got {self.params!r}")
+        if self.tensors not in TENSOR_MODES:
+            raise ValueError(f"draw: tensors must be one of {', '.join(TENSOR_MODES)}, got {self.tensors!r}")
+        if isinstance(self.steps_per_row, bool) or not isinstance(self.steps_per_row, int) \
+                or self.steps_per_row < 1:
+            raise ValueError(f"draw: steps_per_row must be a positive integer, got {self.steps_per_row!r}")
 
 
 def quote(text: str) -> str:
@@ -85,10 +122,182 @@ def tensor_label(n: Node, opts: DotOptions) -> str:
     return "\n".join(lines) or " "
 
 
-def node_line(n: Node, opts: DotOptions, heat: bool) -> str:
+def tooltip(n: Node) -> str:
+    """What hovering a node in an SVG shows: name, shape, dtype, gradient norm."""
+    parts = [n.name or n.kind]
+    if n.shape is not None:
+        parts.append(f"{n.shape} {n.dtype}")
+    if n.grad_norm is not None:
+        parts.append(f"|grad| {format_norm(n.grad_norm)}")
+    return "  ".join(parts)
+
+
+def op_text(n: Node) -> str:
+    return n.label or (n.name + (f"({n.consts})" if n.consts else ""))
+
+
+# -- what is drawn: stubs, folded tensors, a fixed order ------------------------------------
+
+@dataclass
+class Drawn:
+    """One node as drawn. ``node`` is the graph node whose id it keeps. An op and the
+    tensor it makes are one node: ``op`` is set when the node is a named tensor (a box that
+    also says which op made it), ``folded`` when it is an op (its unnamed output's gradient
+    fills it). A stub stands for one use of ``stub_of`` (``stub_grad``: the gradient sent to
+    the parameter at that use); ``transposed`` when the use is ``W.T``."""
+    node: Node
+    folded: Node | None = None
+    op: Node | None = None
+    stub_of: Node | None = None
+    stub_grad: float | None = None
+    transposed: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.node.id
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        return self.node.scope
+
+
+@dataclass
+class View:
+    nodes: list[Drawn]
+    edges: list[Edge]
+    gate: dict[str, int] = field(default_factory=dict)   # node id -> place in GATE_ORDER
+
+
+COMMUTATIVE = ("add", "mul", "maximum", "minimum")
+
+
+def _gate_name(name: str) -> str:
+    """``h_3`` -> ``h``; ``f`` -> ``f``."""
+    base, _, num = name.rpartition("_")
+    return base if base and num.lstrip("-").isdigit() else name
+
+
+def drawn_view(graph: Graph, opts: DotOptions) -> View:
+    """The nodes and edges actually written, in writing order (see the module docstring)."""
+    by_id, roots = graph.by_id, set(graph.roots)
+    hidden = {n.id for n in graph.nodes
+              if opts.params == "hidden" and n.kind == PARAMETER and n.id not in roots}
+    edges = [e for e in graph.edges if e.src not in hidden and e.dst not in hidden]
+    # an op and the tensor it makes become one node (tensors="named")
+    merged: dict[str, str] = {}                 # graph id -> drawn id
+    drawn: dict[str, Drawn] = {}
+    if opts.tensors == "named":
+        for e in edges:
+            op, t = by_id[e.src], by_id[e.dst]
+            if op.kind != OP or t.kind != INTERMEDIATE:
+                continue
+            if t.name:
+                merged[op.id] = t.id
+                drawn[t.id] = Drawn(t, op=op)
+            else:
+                merged[t.id] = op.id
+                drawn[op.id] = Drawn(op, folded=t)
+    for n in graph.nodes:
+        if n.id not in hidden and n.id not in merged and n.id not in drawn:
+            drawn[n.id] = Drawn(n)
+    out_edges: list[Edge] = []
+    for e in edges:
+        src, dst = merged.get(e.src, e.src), merged.get(e.dst, e.dst)
+        if src != dst:
+            out_edges.append(replace(e, src=src, dst=dst))
+    if opts.params == "stubs":
+        out_edges = _stubs(drawn, out_edges, roots)
+    order = {n.id: i for i, n in enumerate(graph.nodes)}
+    nodes = sorted(drawn.values(), key=lambda d: order.get(d.id, order.get(d.id.split("s")[0], 0)))
+    return _fixed_order(nodes, out_edges)
+
+
+def _stubs(drawn: dict[str, Drawn], edges: list[Edge], roots: set[str]) -> list[Edge]:
+    """Replace each parameter by one stub per use; a use that is ``W.T`` becomes a ``Wᵀ`` stub."""
+    params = {i for i, d in drawn.items() if d.node.kind == PARAMETER and i not in roots}
+    into: dict[str, list[Edge]] = {}
+    for e in edges:
+        into.setdefault(e.dst, []).append(e)
+    out: list[Edge] = []
+    uses: dict[str, int] = {}
+    for e in edges:
+        if e.src not in params:
+            out.append(e)
+            continue
+        p = drawn[e.src].node
+        consumer = drawn[e.dst]
+        if consumer.folded is not None and consumer.node.name == "permute" \
+                and consumer.node.label.endswith("ᵀ") and len(into[e.dst]) == 1:
+            consumer.stub_of, consumer.stub_grad, consumer.transposed = p, e.grad_norm, True
+            continue                                   # the transpose node itself is the stub
+        k = uses[p.id] = uses.get(p.id, -1) + 1
+        stub_id = f"{p.id}s{k}"
+        drawn[stub_id] = Drawn(replace(p, id=stub_id, scope=consumer.scope), stub_of=p, stub_grad=e.grad_norm)
+        out.append(replace(e, src=stub_id))
+    for i in params:
+        if any(e.src == i or e.dst == i for e in out):
+            continue
+        del drawn[i]                                   # every use has its stub
+    return out
+
+
+def _fixed_order(nodes: list[Drawn], edges: list[Edge]) -> View:
+    """Nodes sorted by the gate they lead to; edges by the gate they feed.
+
+    A node's gate is its own name's place in :data:`GATE_ORDER`, else the first gate among
+    its consumers inside its step (the chunk that becomes ``a_f`` leads to ``f``). Sorting
+    by it writes every step in the same order, whatever order the backward walk met the
+    nodes in. ``nodes`` come parents first.
+    """
+    step_of = {d.id: group_key(d.scope)[0] for d in nodes}
+    pos = {d.id: i for i, d in enumerate(nodes)}
+    out: dict[str, list[str]] = {}
+    for e in edges:
+        out.setdefault(e.src, []).append(e.dst)
+    rank = {g: i for i, g in enumerate(GATE_ORDER)}
+    last = len(GATE_ORDER)
+    gate: dict[str, int] = {}
+    for d in reversed(nodes):                          # consumers before producers
+        g = rank.get(_gate_name(d.node.name)) if d.node.kind != OP and d.stub_of is None and d.node.name else None
+        if g is None:
+            found = [gate[c] for c in out.get(d.id, ()) if c in gate and step_of[c] == step_of[d.id]]
+            g = min(found) if found else last
+        gate[d.id] = g
+    nodes_sorted = sorted(nodes, key=lambda d: (gate[d.id], pos[d.id]))
+    edges_sorted = sorted(edges, key=lambda e: (gate.get(e.dst, last), pos.get(e.dst, 0), pos.get(e.src, 0)))
+    return View(nodes_sorted, edges_sorted, gate)
+
+
+# -- DOT statements ----------------------------------------------------------------------------
+
+def expression(op: Node) -> str:
+    """An op's label as the right-hand side of ``name = ...``: a bare ``+`` reads ``· + ·``."""
+    text = op_text(op)
+    return f"· {text} ·" if text in ("+", "−", "⊙", "÷", "@", "^") else text
+
+
+def node_line(d: Drawn, opts: DotOptions, heat: bool) -> str:
+    n = d.node
+    if d.stub_of is not None:
+        name = short_param_name(d.stub_of.name) if d.stub_of.name else "param"
+        name += "ᵀ" if d.transposed else ""
+        fill, font = KIND_STYLE[PARAMETER]["fill"], "#000000"
+        if heat and d.stub_grad is not None:
+            fill, font = heat_color(d.stub_grad), text_color(d.stub_grad)
+        tip = (f"{d.stub_of.name or 'parameter'} {d.stub_of.shape}{' transposed' if d.transposed else ''}; "
+               f"gradient sent to it here: {format_norm(d.stub_grad) if d.stub_grad is not None else 'none'}")
+        return f"{n.id} " + attrs(label=name, tooltip=tip, **{**STUB_STYLE, "fillcolor": fill, "fontcolor": font})
     if n.kind == OP:
-        label = n.name + (f"({n.consts})" if n.consts else "")
-        return f"{n.id} {attrs(label=label, **OP_STYLE)}"
+        style = dict(OP_STYLE)
+        tip = op_text(n)
+        if d.folded is not None:
+            tip = f"{op_text(n)}: {tooltip(d.folded)}"
+            if heat and d.folded.grad_norm is not None:
+                style["fillcolor"] = heat_color(d.folded.grad_norm)
+                style["fontcolor"] = text_color(d.folded.grad_norm)
+            elif heat:
+                style["fillcolor"], style["style"] = NO_GRAD_COLOR, "filled,dashed"
+        return f"{n.id} {attrs(label=op_text(n), tooltip=tip, **style)}"
     st = KIND_STYLE[n.kind]
     fill, font, style = st["fill"], "#000000", st["style"]
     if heat:
@@ -96,9 +305,14 @@ def node_line(n: Node, opts: DotOptions, heat: bool) -> str:
             fill, font = heat_color(n.grad_norm), text_color(n.grad_norm)
         else:
             fill, style = NO_GRAD_COLOR, style + ",dashed"
-    return f"{n.id} " + attrs(label=tensor_label(n, opts), shape=st["shape"], style=style,
+    label = tensor_label(n, opts)
+    tip = tooltip(n)
+    if d.op is not None:                    # the op that made it, as math: "i = σ"
+        label = label.replace(n.name, f"{n.name} = {expression(d.op)}", 1) if n.name else label
+        tip = f"{n.name} = {expression(d.op)}  " + tip[len(n.name):].strip()
+    return f"{n.id} " + attrs(label=label, shape=st["shape"], style=style,
                               color=st["color"], fillcolor=fill, fontcolor=font,
-                              peripheries=st.get("peripheries"), fontsize="10")
+                              peripheries=st.get("peripheries"), fontsize="10", tooltip=tip)
 
 
 def heat_legend_html(title: str = "gradient norm |dL/d node| (log10, clipped)") -> str:
@@ -109,10 +323,10 @@ def heat_legend_html(title: str = "gradient norm |dL/d node| (log10, clipped)") 
             f"<TR>{cells}</TR>")
 
 
-def legend_line(heat: bool, kinds: bool = True) -> str:
+def legend_line(heat: bool, kinds: bool = True, opts: DotOptions | None = None) -> str:
     rows = ""
+    n = int(LOG10_MAX - LOG10_MIN) + 1
     if kinds:
-        n = int(LOG10_MAX - LOG10_MIN) + 1
         spans = [(n // 4, "parameter", KIND_STYLE[PARAMETER]["color"]),
                  (n // 4, "input", KIND_STYLE[INPUT]["color"]),
                  (n // 4, "output", KIND_STYLE[OUTPUT]["color"]),
@@ -120,9 +334,16 @@ def legend_line(heat: bool, kinds: bool = True) -> str:
         cells = "".join(f'<TD COLSPAN="{s}"><FONT POINT-SIZE="9" COLOR="{c}"><B>{lab}</B></FONT></TD>'
                         for s, lab, c in spans)
         rows += f"<TR>{cells}</TR>"
+        notes = []
         if heat:
-            rows += (f'<TR><TD COLSPAN="{n}"><FONT POINT-SIZE="8">outline = kind of tensor; fill = heat; '
-                     f'white dashed = no gradient reached it</FONT></TD></TR>')
+            notes.append("outline = kind of tensor; fill = heat; white dashed = no gradient reached it")
+        if opts is not None and opts.tensors == "named":
+            notes.append("an op is filled with the heat of the unnamed tensor it makes")
+        if opts is not None and opts.params == "stubs":
+            notes.append("small green-edged W_hh, b_ih: a parameter, drawn at each use; "
+                         "fill = gradient sent to it there")
+        for note in notes:
+            rows += f'<TR><TD COLSPAN="{n}"><FONT POINT-SIZE="8">{html_escape(note)}</FONT></TD></TR>'
     if heat:
         rows += heat_legend_html()
     if not rows:
@@ -138,8 +359,16 @@ def graph_header(opts: DotOptions) -> list[str]:
     return lines
 
 
+def _step_sort_key(name: str, backward: bool) -> tuple[int, float, str]:
+    """Children of one scope: ``t=N`` clusters in processing order, others as they came."""
+    path, t = group_key((name,))
+    if t is None:
+        return (0, 0.0, "")
+    return (1, float(-t if backward else t), name)
+
+
 class ScopeTree:
-    """Nested clusters from name-scope paths, numbered in first-appearance order."""
+    """Nested clusters from name-scope paths; ``t=N`` children in processing order."""
 
     def __init__(self) -> None:
         self.children: dict[str, ScopeTree] = {}
@@ -151,15 +380,18 @@ class ScopeTree:
             node = node.children.setdefault(part, ScopeTree())
         node.members.append(line)
 
-    def lines(self, counter: list[int], depth: int = 0, indent: str = "") -> list[str]:
+    def lines(self, counter: list[int], depth: int = 0, indent: str = "", name: str = "") -> list[str]:
         out = [indent + m for m in self.members]
-        for name, child in self.children.items():
+        first = {k: i for i, k in enumerate(self.children)}
+        backward = name == "backward"
+        for key in sorted(first, key=lambda k: (_step_sort_key(k, backward)[:2], first[k])):
+            child = self.children[key]
             k = counter[0]
             counter[0] += 1
             color = CLUSTER_COLORS[min(depth, len(CLUSTER_COLORS) - 1)]
             out.append(f"{indent}subgraph cluster_{k} {{")
-            out.append(f"{indent}\tgraph {attrs(label=name, style='rounded', color=color, fontcolor='#333333', fontsize='11')}")
-            out.extend(child.lines(counter, depth + 1, indent + "\t"))
+            out.append(f"{indent}\tgraph {attrs(label=key, style='rounded', color=color, fontcolor='#333333', fontsize='11')}")
+            out.extend(child.lines(counter, depth + 1, indent + "\t", key))
             out.append(f"{indent}}}")
         return out
 
@@ -167,52 +399,32 @@ class ScopeTree:
 def body_lines(graph: Graph, opts: DotOptions) -> list[str]:
     """The statements inside ``digraph G { ... }``, one per list item."""
     opts.check()
+    view = drawn_view(graph, opts)
     heat = opts.show_grads and any(n.grad_norm is not None for n in graph.nodes)
     lines = graph_header(opts)
+    # out-edges keep the order they are written in (gate order): every step lays out alike
+    lines.insert(1, 'graph [ordering="out"]')
     tree = ScopeTree()
-    for n in graph.nodes:
-        tree.add(n.scope if opts.clusters else (), node_line(n, opts, heat))
+    for d in view.nodes:
+        tree.add(d.scope if opts.clusters else (), node_line(d, opts, heat))
     lines.extend(tree.lines([0]))
-    for e in graph.edges:
+    step_of = {d.id: group_key(d.scope) for d in view.nodes}
+    kind_of = {d.id: d.node.name if d.node.kind == OP else "" for d in view.nodes}
+    across_ports = ("s", "n") if opts.rankdir in ("LR", "RL") else ("e", "w")
+    for e in view.edges:
         width = edge_width(e.grad_norm) if heat else None
-        lines.append(f"{e.src} -> {e.dst} " + attrs(label=None if e.arg is None else str(e.arg),
-                                                    penwidth=width))
-    if opts.clusters:
-        lines.extend(step_order_edges(graph))
+        (src_path, src_t), (dst_path, dst_t) = step_of[e.src], step_of[e.dst]
+        # a step's inputs from another step do not push it along: the steps stack
+        across = opts.clusters and src_t is not None and dst_t is not None and src_path != dst_path
+        show_arg = e.arg is not None and kind_of[e.dst] not in COMMUTATIVE
+        lines.append(f"{e.src} -> {e.dst} " + attrs(
+            label=str(e.arg) if show_arg else None, penwidth=width,
+            constraint="false" if across else None,
+            tailport=across_ports[0] if across else None, headport=across_ports[1] if across else None))
     if opts.legend:
-        leg = legend_line(heat)
+        leg = legend_line(heat, opts=opts)
         if leg:
             lines.append(leg)
-    return lines
-
-
-def step_order_edges(graph: Graph) -> list[str]:
-    """Invisible edges that lay the time steps out one after the other.
-
-    Within a step, the input side (x_t @ W_ih.T, ...) does not depend on the previous step,
-    so Graphviz would start every step at the left edge and the step boxes would overlap.
-    An invisible edge from the previous step's last node (its new state) to every node of
-    the next step that has no input inside that step keeps the steps in a row. Steps are
-    ordered by t, descending inside a ``"backward"`` scope (the processing order).
-    """
-    groups: dict[tuple[str, ...], dict[int, list[Node]]] = {}
-    for n in graph.nodes:
-        path, step = group_key(n.scope)
-        if step is not None:
-            groups.setdefault(path[:-1], {}).setdefault(step, []).append(n)
-    fed_inside: set[str] = set()
-    for e in graph.edges:
-        if group_key(graph.by_id[e.src].scope)[0] == group_key(graph.by_id[e.dst].scope)[0]:
-            fed_inside.add(e.dst)
-    order = {n.id: i for i, n in enumerate(graph.nodes)}
-    lines = []
-    for outer, steps in groups.items():
-        ts = sorted(steps, reverse="backward" in outer)
-        for prev, nxt in zip(ts, ts[1:]):
-            last = max(steps[prev], key=lambda n: order[n.id])
-            for n in steps[nxt]:
-                if n.id not in fed_inside:
-                    lines.append(f"{last.id} -> {n.id} [style=\"invis\"]")
     return lines
 
 
@@ -222,4 +434,6 @@ def wrap(lines: Iterable[str], name: str = "G") -> str:
 
 
 def graph_to_dot(graph: Graph, opts: DotOptions | None = None) -> str:
+    """DOT text of ``graph``: a whole unrolled graph, or a part cut out with
+    :func:`~tinygrad_rnn.viz.graph.subgraph` (one time step, its inputs as leaves)."""
     return wrap(body_lines(graph, opts or DotOptions()))

@@ -16,26 +16,54 @@ from typing import Any, Sequence
 
 from ..tensor import Tensor
 from .collapse import collapsed_to_dot
-from .dot import DotOptions, graph_to_dot
+from .dot import PARAM_MODES, DotOptions, graph_to_dot
 from .graph import build_graph
 
 
 def to_dot(roots: Tensor | Sequence[Tensor], *, rankdir: str = "LR", show_values: bool = False,
            show_grads: bool = True, show_shapes: bool = True, hide_params: bool = False,
            collapse: bool = False, params: Any = None, label: str | None = None,
-           legend: bool = True) -> str:
+           legend: bool = True, module: Any = None, tensors: str = "named",
+           steps_per_row: int = 10) -> str:
     """DOT text of the graph that computed ``roots`` (no Graphviz needed).
 
-    rankdir: "LR" (time runs left to right) or "TB". show_values: print the first values
-    of each tensor. show_grads: write ‖grad‖ and colour by it when gradients are present.
-    hide_params: leave parameters out. collapse: one box per time step (see
-    :mod:`tinygrad_rnn.viz.collapse`). params: a Module (or dict) whose parameter names are
-    written on the parameter nodes. label: a caption (say what the picture shows).
+    rankdir: "LR" (a step reads left to right, steps stack downwards) or "TB".
+    show_values: print the first values of each tensor. show_grads: write ‖grad‖ and colour
+    by it when gradients are present. params: how parameters are drawn, "stubs" (default: a
+    small ``W_hh`` node at every use), "shared" (one node, edges into every step) or
+    "hidden"; ``hide_params=True`` is the same as ``params="hidden"``. module: a Module (or
+    dict name -> tensor) whose parameter names label the parameters (``weight_hh`` -> stub
+    ``W_hh``); for compatibility ``params=<Module>`` still means this. tensors: "named"
+    (default: unnamed intermediate tensors are drawn as the op that made them) or "all".
+    collapse: one box per time step (see :mod:`tinygrad_rnn.viz.collapse`), wrapped after
+    ``steps_per_row`` steps. label: a caption (say what the picture shows).
     """
+    mode, names = _param_mode(params, module, hide_params)
     opts = DotOptions(rankdir=rankdir, show_values=show_values, show_grads=show_grads,
-                      show_shapes=show_shapes, legend=legend, label=label)
-    graph = build_graph(roots, hide_params=hide_params or collapse, params=params)
+                      show_shapes=show_shapes, legend=legend, label=label, params=mode,
+                      tensors=tensors, steps_per_row=steps_per_row)
+    opts.check()
+    graph = build_graph(roots, hide_params=mode == "hidden" or collapse, params=names)
     return collapsed_to_dot(graph, opts) if collapse else graph_to_dot(graph, opts)
+
+
+def _param_mode(params: Any, module: Any, hide_params: bool) -> tuple[str, Any]:
+    """``(mode, names)`` from ``params=`` (a mode string, or a Module/dict as it used to be),
+    ``module=`` and ``hide_params=``."""
+    if isinstance(params, str):
+        mode = params
+        if mode not in PARAM_MODES:
+            raise ValueError(f"draw: params must be one of {', '.join(PARAM_MODES)} "
+                             f"(or a Module naming them), got {params!r}")
+        if hide_params and mode != "hidden":
+            raise ValueError(f"draw: hide_params=True contradicts params={mode!r}; give one of them")
+        names = module
+    else:
+        if params is not None and module is not None:
+            raise ValueError("draw: give the Module that names the parameters once, as module= "
+                             "(params= takes 'stubs', 'shared' or 'hidden')")
+        mode, names = "stubs", module if module is not None else params
+    return ("hidden" if hide_params else mode), names
 
 
 def draw(roots: Tensor | Sequence[Tensor], **options: Any) -> Any:

@@ -23,6 +23,7 @@ import numpy as np
 from .. import backend
 from ..nn.cell_base import RNNCellBase
 from ..tensor import Tensor
+from .graph import l2_norm
 from .unroll import unroll_cell
 
 
@@ -36,11 +37,6 @@ class GradientFlow:
     @property
     def steps(self) -> int:
         return len(next(iter(self.norms.values()))) if self.norms else 0
-
-
-def _norm(g: Any) -> float:
-    xp = backend.xp_of(g)
-    return float(xp.sqrt(xp.sum(xp.square(g.astype(xp.float64)))))
 
 
 def default_loss(cell: RNNCellBase, last_state: Any) -> Tensor:
@@ -64,7 +60,7 @@ def gradient_flow(cell: RNNCellBase, inputs: Tensor, state: Any = None,
 
     def recorder(name: str, t: int) -> Callable[[Tensor], None]:
         def hook(g: Tensor) -> None:
-            norms[name][t] = _norm(g.data)
+            norms[name][t] = l2_norm(g.data)
         return hook
 
     for t, parts in enumerate(states):

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
 from ..tensor import Tensor, unbroadcast
+from .graph import l2_norm
 
 
 def _graph_tensors(root: Tensor) -> list[Tensor]:
@@ -41,11 +41,6 @@ def retain_all_grads(root: Tensor) -> int:
             t.retain_grad()
             count += 1
     return count
-
-
-def _norm(a: Any) -> float:
-    xp = backend.xp_of(a)
-    return float(xp.sqrt(xp.sum(xp.square(a.astype(xp.float64)))))
 
 
 def backward_with_grads(loss: Tensor, gradient: Any = None, edge_grads: bool = True,
@@ -79,8 +74,7 @@ def backward_with_grads(loss: Tensor, gradient: Any = None, edge_grads: bool = T
             if not need or g is None:
                 norms.append(None)
                 continue
-            norms.append(_norm(unbroadcast(g, p.data.shape)))
+            norms.append(l2_norm(unbroadcast(g, p.data.shape)))
         if not retain_graph:
-            ctx.__dict__.clear()     # what the engine's own backward would have freed
-            ctx.freed = True
+            ctx.free()               # what the engine's own backward would have freed
         ctx.viz_input_grad_norms = tuple(norms)

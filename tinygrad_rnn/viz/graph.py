@@ -10,11 +10,12 @@ same node ids and the same DOT text every time.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 from .. import backend
 from ..tensor import Function, Tensor
+from .labels import op_label, short_param_name
 
 #: kinds of nodes; tensors are one of the first four
 PARAMETER, INPUT, OUTPUT, INTERMEDIATE, OP = "parameter", "input", "output", "intermediate", "op"
@@ -37,6 +38,7 @@ class Node:
     requires_grad: bool = False
     consts: str = ""                # op nodes: the non-tensor arguments, e.g. "0.5"
     tensor: Tensor | None = field(default=None, repr=False, compare=False)
+    label: str = ""                 # op nodes: how the op reads as math, e.g. "1 − z"
 
 
 @dataclass
@@ -85,13 +87,17 @@ def group_key(scope: tuple[str, ...]) -> tuple[tuple[str, ...], int | None]:
     return scope, None
 
 
+def l2_norm(a: Any) -> float:
+    """‖a‖: the Euclidean norm over all elements of a raw array (NumPy or CuPy), summed in
+    float64 so that a float32 gradient does not overflow or lose its small parts, as a
+    Python float. The one gradient norm every drawing and chart in ``viz`` uses."""
+    xp = backend.xp_of(a)
+    return float(xp.sqrt(xp.sum(xp.square(a.astype(xp.float64)))))
+
+
 def grad_norm(t: Tensor) -> float | None:
     """‖t.grad‖ (Euclidean norm over all elements) as a Python float, or None."""
-    if t.grad is None:
-        return None
-    g = t.grad.data
-    xp = backend.xp_of(g)
-    return float(xp.sqrt(xp.sum(xp.square(g.astype(xp.float64)))))
+    return None if t.grad is None else l2_norm(t.grad.data)
 
 
 def _const_text(x: Any) -> str:
@@ -118,6 +124,13 @@ def param_names(params: Any) -> dict[int, str]:
             raise TypeError(f"draw: params must be a Module or a dict of name -> tensor, "
                             f"got {type(item).__name__}")
     return out
+
+
+def _drawn_name(t: Tensor, names: dict[int, str]) -> str | None:
+    """The name a tensor argument has in an op label: its own, or its parameter's short name."""
+    if t.name:
+        return t.name
+    return short_param_name(names[id(t)]) if id(t) in names else None
 
 
 def _as_roots(roots: Tensor | Sequence[Tensor]) -> list[Tensor]:
@@ -178,7 +191,9 @@ def build_graph(roots: Tensor | Sequence[Tensor], *, hide_params: bool = False,
             n_ops += 1
             tensor_args = [p for p in ctx.parents if isinstance(p, Tensor)]
             consts = [_const_text(p) for p in ctx.parents if not isinstance(p, Tensor)]
-            nodes.append(Node(op_id, OP, ctx.name, tuple(ctx.scope), consts=", ".join(consts)))
+            arg_names = [_drawn_name(p, names) if isinstance(p, Tensor) else None for p in ctx.parents]
+            nodes.append(Node(op_id, OP, ctx.name, tuple(ctx.scope), consts=", ".join(consts),
+                              label=op_label(ctx.name, ctx.parents, tuple(t.shape), arg_names)))
             in_norms = ctx.__dict__.get("viz_input_grad_norms")
             for i, p in enumerate(ctx.parents):
                 if not isinstance(p, Tensor) or not node_of.get(id(p)):
@@ -223,3 +238,45 @@ def _place_leaves(nodes: list[Node], edges: list[Edge]) -> None:
     for nid, found in scopes.items():
         if len(found) == 1:
             by_id[nid].scope = next(iter(found))
+
+
+def subgraph(graph: Graph, node_ids: Iterable[str]) -> Graph:
+    """The part of ``graph`` made of ``node_ids``, drawable on its own (e.g. one time step).
+
+    Keeps the chosen nodes and the edges among them. Every tensor outside the selection that
+    feeds a chosen op is added as an extra leaf, with its edge: the previous step's ``h_2``
+    enters step 3 as an input node, a parameter stays a parameter (so it can be drawn as a
+    per-step stub). A chosen tensor whose producing op is left out becomes an input too.
+    Leaves are placed in the scope of their consumers when they all share one. The nodes
+    are copies: ``graph`` is not changed. Roots are the original roots that were kept, or,
+    when none was, the chosen nodes nothing inside the selection consumes.
+    """
+    wanted = list(dict.fromkeys(node_ids))
+    missing = [i for i in wanted if i not in graph.by_id]
+    if missing:
+        raise KeyError(f"subgraph: no node with id {', '.join(map(repr, missing[:5]))} in the graph "
+                       f"({len(graph.nodes)} nodes)")
+    keep = set(wanted)
+    # tensors outside that feed a chosen op (an op outside that makes a chosen tensor is
+    # not added: that tensor becomes a leaf itself)
+    feeders = {e.src for e in graph.edges
+               if e.dst in keep and e.src not in keep and graph.by_id[e.src].kind != OP}
+    produced_inside = {e.dst for e in graph.edges if e.src in keep and e.dst in keep}
+    nodes: list[Node] = []
+    for n in graph.nodes:                     # original order: ids and DOT text stay stable
+        if n.id not in keep and n.id not in feeders:
+            continue
+        copy = replace(n)
+        if copy.kind in (INTERMEDIATE, OUTPUT) and copy.id not in produced_inside:
+            copy.kind = INPUT                 # made outside the selection: a leaf here
+        if copy.id in feeders and copy.kind in (INPUT, PARAMETER):
+            copy.scope = ()                   # placed below, next to its consumers
+        nodes.append(copy)
+    present = {n.id for n in nodes}
+    edges = [replace(e) for e in graph.edges if e.src in present and e.dst in keep]
+    _place_leaves(nodes, edges)
+    roots = [r for r in graph.roots if r in keep]
+    if not roots:
+        used = {e.src for e in edges}
+        roots = [i for i in wanted if i not in used]
+    return Graph(nodes, edges, roots)

@@ -1,13 +1,13 @@
 # %% [markdown]
 # # 3. The plain RNN and backpropagation through time
-# > One cell applied at every step, its unrolled graph drawn step by step, and BPTT by hand checked against autograd.
+# > One cell applied at every step, its unrolled graph drawn step by step, BPTT by hand checked against autograd, and a task that needs the memory.
 #
 # **What you will learn**
 #
 # * the equations of the plain (Elman) recurrent network and how `tg.nn.RNNCell` writes them;
 # * what **unrolling** means: the same weights appear once per time step in the graph;
 # * how the library's name scopes (`t=0`, `t=1`, ...) group the graph into time steps in a drawing;
-# * **backpropagation through time** (BPTT) written out by hand in NumPy for three steps,
+# * **backpropagation through time** (BPTT) written out by hand in NumPy for four steps,
 #   and checked number by number against the library's autograd;
 # * why the gradient of a recurrent weight is a **sum over time steps**.
 #
@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import tinygrad_rnn as tg
-from tinygrad_rnn.lessons import check, fast, out_dir
+from tinygrad_rnn.lessons import check, fast, out_dir, show
 
 OUT = out_dir("03_rnn_bptt")
 
@@ -55,14 +55,17 @@ print(inspect.getsource(tg.nn.RNNCell.forward))
 # `x @ self.weight_ih.T` is `U x` written for a *batch*: each row of `x` is one sequence's
 # input, so the matrix goes on the right, transposed. The numbers are the same.
 #
-# ## 2. A tiny task: predict the next character
+# ## 2. A tiny task that needs memory: predict the next character of "hello"
 #
-# The vocabulary is the four characters `h e l o`. The input is `hel` and the targets are the
-# next characters `ell`. Three steps are enough to see everything, and small enough to do by hand.
+# The vocabulary is the four characters `h e l o`. The input is `hell` and the targets are the
+# next characters `ello`. Look at the two `l`s: after the first `l` comes another `l`, after
+# the second comes `o`. The current character alone cannot tell them apart; only the past can
+# (was there an `l` just before?). A network without a state could at best give both `l`s the
+# same prediction. Four steps are enough to see everything, and small enough to do by hand.
 
 # %%
 vocab = "helo"
-text_in, text_out = "hel", "ell"
+text_in, text_out = "hell", "ello"
 K, H, T = len(vocab), 5, len(text_in)
 xs_np = np.eye(K)[[vocab.index(ch) for ch in text_in]]          # (T, K) one-hot rows
 ys = [vocab.index(ch) for ch in text_out]                        # target class per step
@@ -121,21 +124,26 @@ check(states[1]._ctx.scope == ("rnn", "layer0", "forward", "t=2"),
 tg.viz.backward_with_grads(E)
 graph = tg.viz.draw(E, params={"U (weight_ih)": U, "W (weight_hh)": W, "V (readout)": V},
                     label="RNN s_t = tanh(U x_t + W s_(t-1)), H = 5, untrained; E = sum over t of cross-entropy(V s_t, y_t)")
-print("wrote", tg.viz.render(graph, OUT / "03_unrolled_rnn.png"))
+show(tg.viz.render(graph, OUT / "03_unrolled_rnn.png"))
 
 # %% [markdown]
 # **Reading the picture** (`03_unrolled_rnn.png`). Each grey cluster is one time step, titled
 # `rnn › layer0 › forward › t=N`. The same three green parameters `U`, `W`, `V` send an arrow
 # into *every* step: one set of weights, used T times. The state `h_1` leaves step 1 and enters
-# step 2 through `W`, and `h_2` does the same into step 3. That is the only path by which
+# step 2 through `W`, and each later state does the same into the next step. That is the only path by which
 # the past influences the future, and the only path by which gradient flows back through time.
 # Each step has its own loss `E_t`; they are added into `E` at the far right.
 #
-# The picture is wide: zoom in. Every box here has a gradient between 0.1 and 1, so the
-# colours are all dark and the `|grad|` numbers carry the information. One box is pale: in
-# step 1, the transposed `W` has gradient 0, because it multiplies `s_0 = 0`.
-# Follow the states: `h_3` gets gradient only from `E_3`, but `h_1` gets it from `E_1`
-# directly and also from `E_2` and `E_3` through `W`. Section 4 splits these two parts.
+# The picture is wide: zoom in. The colours of the boxes differ little (the printout below
+# gives the range of the states' gradients), so the `|grad|` numbers carry the information. One
+# box is pale: in step 1, the transposed `W` has gradient 0, because it multiplies `s_0 = 0`.
+# Follow the states: `h_4` gets gradient only from `E_4`, but `h_1` gets it from `E_1`
+# directly and also from every later `E_t` through `W`. Section 4 splits these two parts.
+
+# %%
+state_grads = [float(np.linalg.norm(h.grad.numpy())) for h in states]
+print("‖∂E/∂h_t‖ for t = 1 …", T, ":", " ".join(f"{g:.3f}" for g in state_grads))
+check(np.linalg.norm(W.grad.numpy()) > 0, "W gets a gradient: the past matters to the loss")
 #
 # ## 4. BPTT by hand
 #
@@ -171,12 +179,15 @@ E_by_hand = sum(-np.log(yhat[t][ys[t - 1]]) for t in range(1, T + 1))
 # backward through time
 dU, dW, dV = np.zeros_like(Un), np.zeros_like(Wn), np.zeros_like(Vn)
 delta_next = np.zeros(H)                                   # δ_{T+1} = 0
+echo_ratio = {}
 for t in range(T, 0, -1):
     d_scores = yhat[t].copy()
     d_scores[ys[t - 1]] -= 1.0                             # ŷ_t − onehot(y_t)
     dV += np.outer(d_scores, s[t])
     direct, echo = Vn.T @ d_scores, Wn.T @ delta_next      # from E_t, and from step t+1
-    print(f"t = {t}: ‖∂E_t/∂s_t‖ = {np.linalg.norm(direct):.3f}   ‖gradient from later steps‖ = {np.linalg.norm(echo):.3f}")
+    echo_ratio[t] = np.linalg.norm(echo) / np.linalg.norm(direct)
+    print(f"t = {t}: ‖∂E_t/∂s_t‖ = {np.linalg.norm(direct):.3f}   ‖gradient from later steps‖ = {np.linalg.norm(echo):.3f}"
+          f"   ratio {echo_ratio[t]:.2f}")
     ds = direct + echo
     delta = ds * (1.0 - s[t] ** 2)                         # through tanh
     dW += np.outer(delta, s[t - 1])
@@ -188,11 +199,14 @@ check(abs(E_by_hand - E.item()) < 1e-12, "the NumPy forward pass gives the libra
 check(np.allclose(dV, V.grad.numpy(), atol=1e-12), "∂E/∂V by hand equals autograd")
 check(np.allclose(dW, W.grad.numpy(), atol=1e-12), "∂E/∂W by hand (BPTT) equals autograd")
 check(np.allclose(dU, U.grad.numpy(), atol=1e-12), "∂E/∂U by hand (BPTT) equals autograd")
+earlier = [echo_ratio[t] for t in range(1, T)]
+print(f"from later steps, relative to the step's own error: {min(earlier):.2f} to {max(earlier):.2f}")
+check(max(earlier) < 1.0, "at every step before the last, less arrives from the future than from the step's own error")
 
 # %% [markdown]
-# The printout shows the two sources of `∂E/∂s_t`. At `t = 3` nothing comes from later,
-# since there are no later steps. At `t = 1` and `t = 2`, what arrives from the future through
-# `W` is smaller than the step's own error: here between a half and two thirds of it.
+# The printout shows the two sources of `∂E/∂s_t`. At the last step nothing comes from later,
+# since there are no later steps. At the earlier steps, what arrives from the future through
+# `W` is smaller than the step's own error; the ratios are printed above.
 #
 # Hand and autograd agree to about 1e-15: the library does exactly this walk, only it never had to be
 # told the formulas. Each op contributed its local derivative, and the topological order of
@@ -214,11 +228,11 @@ Y2 = [chars.index(ch) for ch in long_text[1:]]
 tg.manual_seed(1)
 cell2 = tg.nn.RNNCell(K2, 16, bias=False, dtype=tg.float64)
 readout2 = tg.nn.Linear(16, K2, bias=False, dtype=tg.float64)
-E2, _, _ = unroll(cell2, readout2, X2, Y2)
+E2, states2, _ = unroll(cell2, readout2, X2, Y2)
 tg.viz.backward_with_grads(E2)
 collapsed = tg.viz.draw_collapsed(E2, label=f"RNN H = 16, untrained, {T2} steps of {long_text!r}; "
                                             "one box per step, rows = |dE/dh_t|")
-print("wrote", tg.viz.render(collapsed, OUT / "03_collapsed_rnn.png"))
+show(tg.viz.render(collapsed, OUT / "03_collapsed_rnn.png"))
 
 U2, W2, V2 = cell2.weight_ih.numpy(), cell2.weight_hh.numpy(), readout2.weight.numpy()
 s2 = [np.zeros(16)]
@@ -250,15 +264,18 @@ ax.set_title(f"Contribution of each step to ∂E/∂W; RNN H = 16, untrained, E 
 fig.tight_layout()
 fig.savefig(OUT / "03_dW_per_step.png")
 plt.close(fig)
-print("wrote", OUT / "03_dW_per_step.png")
+show(OUT / "03_dW_per_step.png")
+grads2 = [float(np.linalg.norm(h.grad.numpy())) for h in states2]
+print(f"‖∂E/∂h_t‖ over the {T2} steps: from {min(grads2):.2f} to {max(grads2):.2f}")
+check(max(grads2) < 10 * min(grads2), f"over {T2} steps the states' gradients stay within a factor of 10")
 
 # %% [markdown]
-# **Reading the pictures.** `03_collapsed_rnn.png` draws the same kind of graph for 21 steps,
+# **Reading the pictures.** `03_collapsed_rnn.png` draws the same kind of graph for all the steps,
 # with one box per time step instead of every op. Each box has a row for the state `h_t` and
 # one for the step's loss `E_t`, coloured by the gradient reaching them. The grey arrows
 # between boxes carry `h` forward; the long arrows take every `E_t` to the sum `E`. Each
-# `E_t` has gradient exactly 1 (it is added straight into `E`), and every state's
-# gradient lies between 0.3 and 0.8: on such a short range nothing has vanished yet.
+# `E_t` has gradient exactly 1 (it is added straight into `E`), and the states' gradients
+# stay within the range printed above: on such a short range nothing has vanished yet.
 #
 # In `03_dW_per_step.png`, every step except the first adds a
 # term of similar size. The first adds nothing, because `s_0 = 0`. This untrained network
@@ -268,30 +285,70 @@ print("wrote", OUT / "03_dW_per_step.png")
 # `W` and the tanh, and those echoes are small. The network learns mostly from short-range
 # dependencies. Lesson 4 measures how quickly the echoes die out, and why.
 #
-# ## 6. It learns
+# ## 6. It learns, and it needs its memory
 #
-# The gradient is right, so plain gradient descent should learn the three-step task.
-# Two hundred steps of SGD on `hel → ell` (one hundred in fast mode):
+# The gradient is right, so plain gradient descent should learn the four-step task. To see that
+# the task needs the state, we train a second network next to it whose `W` is held at zero: its
+# state `s_t = tanh(U x_t)` forgets everything at every step. At each `l` it sees the same
+# input and must give the same prediction, so on the two `l` steps its best is one half for
+# `l` and one half for `o`: a loss of at least `2 log 2` however long it trains.
 
 # %%
-opt = tg.optim.SGD(list(cell.parameters()) + list(readout.parameters()), lr=0.5)
-history = []
-for step in range(100 if fast() else 200):
-    opt.zero_grad()
-    E, _, _ = unroll(cell, readout, xs_np, ys)
-    E.backward()
-    opt.step()
-    history.append(E.item())
-with tg.no_grad():
-    s = cell.init_state(1)
-    guess = ""
-    for t in range(T):
-        s = cell(tg.tensor(xs_np[t:t + 1], dtype=tg.float64), s)
-        guess += vocab[int(readout(s).numpy().argmax())]
-print(f"loss {history[0]:.3f} -> {history[-1]:.4f}; after 'hel' the network predicts {guess!r}")
-check(history[-1] < 0.1 * history[0], "SGD with BPTT gradients cut the loss tenfold")
-check(guess == text_out, "the trained RNN predicts 'ell' from 'hel'")
+def train(cell, readout, steps, params):
+    opt = tg.optim.SGD(params, lr=0.5)
+    history = []
+    for _ in range(steps):
+        opt.zero_grad()
+        E, _, _ = unroll(cell, readout, xs_np, ys)
+        E.backward()
+        opt.step()
+        history.append(E.item())
+    with tg.no_grad():
+        s = cell.init_state(1)
+        guess = ""
+        for t in range(T):
+            s = cell(tg.tensor(xs_np[t:t + 1], dtype=tg.float64), s)
+            guess += vocab[int(readout(s).numpy().argmax())]
+    return history, guess
 
+
+STEPS = 150 if fast() else 300
+history, guess = train(cell, readout, STEPS, list(cell.parameters()) + list(readout.parameters()))
+
+tg.manual_seed(0)
+no_memory = tg.nn.RNNCell(K, H, bias=False, dtype=tg.float64)
+no_memory.weight_hh.data[...] = 0.0                          # W = 0, and not trained: no past
+readout_nm = tg.nn.Linear(H, K, bias=False, dtype=tg.float64)
+history_nm, guess_nm = train(no_memory, readout_nm, STEPS, [no_memory.weight_ih] + list(readout_nm.parameters()))
+floor = 2 * np.log(2)
+print(f"RNN:           loss {history[0]:.3f} -> {history[-1]:.4f}; after 'hell' it predicts {guess!r}")
+print(f"W held at 0:   loss {history_nm[0]:.3f} -> {history_nm[-1]:.4f} (floor 2·log 2 = {floor:.4f}); "
+      f"it predicts {guess_nm!r}")
+
+fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
+ax.semilogy(history, label="RNN (W trained): the state remembers the first l")
+ax.semilogy(history_nm, label="W held at 0: no memory")
+ax.axhline(floor, color="grey", ls="--", label="2·log 2: the best without memory")
+ax.set_xlabel("SGD step (lr 0.5)")
+ax.set_ylabel("E = Σ_t cross-entropy")
+ax.set_title("Predicting 'ello' from 'hell': the two l's need the past", fontsize=10)
+ax.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(OUT / "03_memory_needed.png")
+plt.close(fig)
+show(OUT / "03_memory_needed.png")
+check(history[-1] < 0.1 * history[0], "SGD with BPTT gradients cut the loss tenfold")
+check(guess == text_out, "the trained RNN predicts 'ello' from 'hell'")
+check(history_nm[-1] > floor - 1e-9, "without a memory the loss stays above 2·log 2")
+check(guess_nm[2] == guess_nm[3] and guess_nm != text_out,
+      "without a memory both l's get the same prediction, so one of them is wrong")
+
+# %% [markdown]
+# **Reading the picture** (`03_memory_needed.png`). Both curves fall at first: both networks
+# learn `h → e` and `e → l`. Then the network without a memory flattens onto the dashed line,
+# while the RNN goes below it: it has learned to tell the second `l` from the first through
+# its state, which is exactly what `W` and BPTT are for.
+#
 # %% [markdown]
 # ## 7. Check yourself
 #
@@ -300,7 +357,13 @@ check(guess == text_out, "the trained RNN predicts 'ell' from 'hel'")
 # 1. `rnn_forward(U, W, V, xs)`: the forward pass in NumPy, returning the states and the
 #    softmax outputs.
 # 2. `bptt(U, W, V, xs, ys)`: the gradients `(dU, dW, dV)` of `E = Σ_t −log ŷ_t[y_t]`, by
-#    hand. The checker compares them with the library's autograd on fresh random sizes.
+#    hand.
+#
+# The check runs your functions on fresh random sizes and numbers every time, compares them with
+# the library's autograd to 1e-10, and watches for library calls: these are NumPy only, and
+# using `tinygrad_rnn` (or torch) inside them is caught. If it says something is off,
+# `tinygrad-rnn check 3 --hint` gives a nudge, one level deeper each time you ask; one way to
+# write them is in `lessons/solutions/03_rnn_bptt.py`.
 
 # %%
 print("lesson 3 finished")

@@ -8,6 +8,8 @@
 #   `∂s_t/∂s_{t−1}`;
 # * what each factor is made of (`tanh′ ≤ 1` and the matrix `W`), and why the **largest singular
 #   value** of `W` decides whether the product must vanish or may explode;
+# * the **eigenvalue view**: in the long run a product of `W`s grows or shrinks like the
+#   **spectral radius** `ρ(W)` (largest |eigenvalue|), which can be far below `σ_max(W)`;
 # * how to measure it with `tg.viz.jacobian_norms` and `tg.viz.gradient_flow`, and check the
 #   measurement by hand;
 # * how gated cells (LSTM, GRU) compare at initialisation, stated honestly;
@@ -26,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import tinygrad_rnn as tg
-from tinygrad_rnn.lessons import check, fast, out_dir
+from tinygrad_rnn.lessons import check, fast, out_dir, show
 
 OUT = out_dir("04_vanishing_exploding")
 T = 40 if fast() else 100          # sequence length
@@ -156,7 +158,7 @@ ax.legend(fontsize=7, ncol=2)
 fig.tight_layout()
 fig.savefig(OUT / "04_jacobian_norms_by_scale.png")
 plt.close(fig)
-print("wrote", OUT / "04_jacobian_norms_by_scale.png")
+show(OUT / "04_jacobian_norms_by_scale.png")
 for scale in scales:
     print(f"σ_max = {scale}: ‖∂h_T/∂h_t‖ at {T - 1} steps back = {curves[scale][0]:.3g}")
 
@@ -179,6 +181,60 @@ check(curves[3.0][0] > 1e3 * curves[1.5][0] > 1e3,
       "large σ_max: the gradient from far back explodes, faster for larger σ_max")
 
 # %% [markdown]
+# ## 2b. The eigenvalue view: spectral radius against the singular-value bound
+#
+# The bound `σ_max(W)^(T−k)` holds at every distance, but over long distances it is loose.
+# Leave tanh aside for a moment (it only shrinks things further) and look at the product of
+# `W`s itself, `‖Wⁿ‖`. Gelfand's formula says that `‖Wⁿ‖^(1/n)` tends to the **spectral
+# radius** `ρ(W)`, the largest absolute value of an eigenvalue, and `ρ(W) ≤ σ_max(W)` always.
+# For a symmetric or orthogonal-times-scale `W` the two are equal (as in the picture above). For
+# other matrices they can differ a lot: then `‖Wⁿ‖` may first **grow** (as `σ_max > 1` allows)
+# and still **vanish** in the end (as `ρ < 1` demands).
+#
+# A matrix that shows it: every eigenvalue is 0.9, but each pair of units also feeds one
+# into the other with weight 1.5 (blocks `[[0.9, 1.5], [0, 0.9]]`, turned by a random rotation so
+# that no unit is special).
+
+# %%
+rng_eig = np.random.default_rng(4)
+block = np.array([[0.9, 1.5], [0.0, 0.9]])
+W_nn = np.kron(np.eye(H // 2), block)                           # H/2 copies of the block
+Q, _ = np.linalg.qr(rng_eig.standard_normal((H, H)))
+W_nn = Q @ W_nn @ Q.T                                           # same eigenvalues, same singular values
+rho, smax = np.abs(np.linalg.eigvals(W_nn)).max(), np.linalg.norm(W_nn, 2)
+ns = np.arange(101)                                            # 100 steps, in fast mode too
+power_norms = np.array([np.linalg.norm(np.linalg.matrix_power(W_nn, n), 2) for n in ns])
+late_rate = (power_norms[-1] / power_norms[-11]) ** 0.1
+print(f"ρ(W) = {rho:.4f}, σ_max(W) = {smax:.3f}; ‖Wⁿ‖ peaks at n = {power_norms.argmax()} with "
+      f"{power_norms.max():.3g}, and is {power_norms[-1]:.3g} at n = {ns[-1]}")
+print(f"over the last 10 steps ‖Wⁿ‖ shrinks by a factor {late_rate:.4f} per step (ρ = {rho:.4f})")
+
+fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=110)
+ax.semilogy(ns, power_norms, lw=2, color="#9467bd", label="‖Wⁿ‖ measured")
+ax.semilogy(ns, smax ** ns.astype(float), ":", color="#d62728", label=f"σ_max(W)ⁿ = {smax:.2f}ⁿ (the bound)")
+ax.semilogy(ns, rho ** ns.astype(float), "--", color="#1f77b4", label=f"ρ(W)ⁿ = {rho:.2f}ⁿ (the long-run rate)")
+ax.set_ylim(max(power_norms.min(), 1e-8) / 10, 10 * power_norms.max())
+ax.set_xlabel("n (steps back)")
+ax.set_ylabel("spectral norm")
+ax.set_title(f"A non-normal W (H = {H}): eigenvalues 0.9, σ_max {smax:.2f}: growth first, vanishing later", fontsize=9)
+ax.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(OUT / "04_spectral_radius.png")
+plt.close(fig)
+show(OUT / "04_spectral_radius.png")
+check(rho < 1 < smax, "this W has spectral radius below 1 and largest singular value above 1")
+check(power_norms.max() > 1 and power_norms[-1] < 0.1, "‖Wⁿ‖ first grows above 1, then vanishes")
+check(abs(late_rate - rho) < 0.05, "in the long run ‖Wⁿ‖ shrinks at about ρ(W) per step")
+
+# %% [markdown]
+# **Reading the picture** (`04_spectral_radius.png`). The dotted line is the singular-value
+# bound: it climbs without end and says nothing. The measured `‖Wⁿ‖` does climb at first, since
+# units feed each other before the eigenvalues' 0.9 per step has had time to win. Then it turns
+# round and falls with the slope of the dashed line `ρⁿ` (the peak and the long-run rate are
+# printed above). So for long sequences: **`ρ(W) < 1` means the product vanishes in the end**,
+# whatever `σ_max` is, and `σ_max(W) < 1` means it vanishes at every distance. Exploding needs
+# `σ_max > 1` for a short burst and `ρ > 1` to last (with tanh′ not taking it back).
+#
 # ## 3. Gated cells at initialisation
 #
 # Real networks are not initialised with a chosen `σ_max`. How do the library's cells behave
@@ -207,7 +263,7 @@ for label, make in [("RNN (tanh)", lambda: tg.nn.RNNCell(I, H)),
     flows.append(tg.viz.gradient_flow(make(), x_flow, label=label))
 tg.viz.plot_gradient_flow(flows, OUT / "04_gradient_flow_cells.png",
                           title=f"‖∂L/∂state_t‖, L = Σ h_(T−1), T = {T}, H = {H}, untrained, float32")
-print("wrote", OUT / "04_gradient_flow_cells.png")
+show(OUT / "04_gradient_flow_cells.png")
 for flow in flows:
     parts = "   ".join(f"‖∂L/∂{k}_0‖ = {v[0]:.2g}" for k, v in flow.norms.items())
     print(f"{flow.label:22s} {parts}")
@@ -218,9 +274,9 @@ for flow in flows:
 # the left. Solid lines are `h`, dashed lines the LSTM's cell state `c`.
 #
 # * The **plain RNN** falls fastest. Its `W` is not small in the sense of Section 2: the
-#   printout below shows a largest singular value a little *above* 1, so the bound promises
-#   nothing. But a typical direction is shrunk by about the root-mean-square singular value,
-#   near `√(1/3) ≈ 0.58` for `U(−1/√H, 1/√H)` entries, and tanh′ takes more at every step.
+#   printout below shows a largest singular value near 1, so the bound promises little. But
+#   its spectral radius (Section 2b) is far below 1, and over many steps that is the rate that
+#   counts; tanh′ takes more at every step.
 # * The **LSTM at PyTorch's initialisation also fades**, almost as fast. This may surprise you,
 #   since the LSTM was designed against vanishing gradients. The cell state's path `c_t = f ⊙ c_{t−1} + …` multiplies the gradient by the
 #   forget gate `f` at each step, and at initialisation `f ≈ σ(0) = 0.5`: half is lost per step.
@@ -236,7 +292,9 @@ for flow in flows:
 tg.manual_seed(2)                                                   # the RNN drawn above
 W_rnn = tg.nn.RNNCell(I, H).weight_hh.numpy().astype(np.float64)     # PyTorch's default init
 sv_rnn = np.linalg.svd(W_rnn, compute_uv=False)
-print(f"plain RNN at PyTorch init: σ_max(W) = {sv_rnn.max():.3f}, root-mean-square σ = {np.sqrt((sv_rnn ** 2).mean()):.3f}")
+rho_rnn = np.abs(np.linalg.eigvals(W_rnn)).max()
+print(f"plain RNN at PyTorch init: σ_max(W) = {sv_rnn.max():.3f}, spectral radius ρ(W) = {rho_rnn:.3f}")
+check(rho_rnn < 0.8 < sv_rnn.max(), "the default RNN's W: spectral radius well below 1, largest singular value near 1")
 by_label = {f.label: f for f in flows}
 check(by_label["LSTM, forget bias 1"].norms["c"][0] > 1e3 * by_label["LSTM, PyTorch init"].norms["c"][0],
       "forget bias 1 keeps over 1000× more gradient on the cell state at step 0 than forget bias 0")
@@ -332,7 +390,7 @@ ax2.set_xlabel("recurrent weight w")
 fig.tight_layout()
 fig.savefig(OUT / "04_cliff_and_clipping.png")
 plt.close(fig)
-print("wrote", OUT / "04_cliff_and_clipping.png")
+show(OUT / "04_cliff_and_clipping.png")
 
 # %% [markdown]
 # **Reading the picture** (`04_cliff_and_clipping.png`). Top: the loss against `w`. For `w`
@@ -386,6 +444,9 @@ check(all(np.allclose(a, b * (1.0 / (total_by_hand + 1e-6)), rtol=1e-5, atol=1e-
 #    bias-free tanh RNN, return `‖∂s_T/∂s_t‖` (spectral) for every t, as in Section 2.
 # 2. `clip_by_global_norm(grads, max_norm)`: NumPy only. PyTorch's clipping formula on a list
 #    of arrays; return the clipped list and the norm before clipping.
+#
+# The check draws fresh inputs each run and watches for library calls inside your functions;
+# `tinygrad-rnn check 4 --hint` gives a nudge, one level deeper each time.
 
 # %%
 print("lesson 4 finished")

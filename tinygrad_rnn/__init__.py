@@ -25,6 +25,8 @@ from .functional import (abs, cat, chunk, clip, exp, hard_sigmoid, log, log_soft
 from .gradcheck import gradcheck
 from .modes import current_scope, detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
 from .tensor import Function, Tensor
+from . import autograd  # noqa: E402
+from .autograd import grad  # noqa: E402  (torch.autograd.grad)
 from . import nn  # noqa: E402  (after Tensor: nn builds on it)
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""The Tensor, the Function every op is made of, and the backward walk.
+"""The Tensor and the Function every op is made of (the backward walk is in ``autograd.py``).
 
 How reverse mode works here, in four sentences:
 
@@ -6,9 +6,10 @@ How reverse mode works here, in four sentences:
    and ``backward`` (the output's gradient in, one gradient per input out) side by side.
 2. ``Function.apply`` runs ``forward`` and, when some input requires grad, links the output
    tensor to the function object (``out._ctx``), which remembers its inputs (``parents``).
-3. ``Tensor.backward`` counts each node's consumers *without recursion* (unrolled RNNs are
-   deep), then visits the graph from the root back to the leaves, each node once, as soon as
-   all its consumers have sent their share (a reversed topological order).
+3. ``Tensor.backward`` (:func:`tinygrad_rnn.autograd.backward_walk`) counts each node's
+   consumers *without recursion* (unrolled RNNs are deep), then visits the graph from the root
+   back to the leaves, each node once, as soon as all its consumers have sent their share
+   (a reversed topological order).
 4. Each node's gradient is the sum of what its consumers sent it (built out of place, never
    by mutating a shared buffer); gradients of broadcast inputs are summed back to the input's
    shape in one place, :func:`unbroadcast`.
@@ -22,8 +23,8 @@ import numpy as np
 
 from . import backend
 from .dtypes import as_dtype, get_default_dtype
-from .errors import (AnomalyError, BackwardError, DeviceMismatchError, DtypeError,
-                     GraphFreedError, ShapeError, TinygradRNNError)
+from .errors import (AnomalyError, BackwardError, DeviceMismatchError, DtypeError, ShapeError,
+                     TinygradRNNError)
 from .modes import state
 
 Shape = tuple[int, ...]
@@ -32,24 +33,55 @@ Shape = tuple[int, ...]
 # ---- the op base class ------------------------------------------------------------------
 
 class Function:
-    """One differentiable op. Subclasses define ``forward`` and ``backward`` on raw arrays.
+    """One differentiable op. Subclasses define ``forward`` on raw arrays and ``backward``.
 
-    ``forward(*arrays, **options) -> array`` may keep what backward needs as attributes of
-    ``self``. ``backward(grad) -> gradient or tuple of gradients``, one per input (``None``
-    where an input needs none). Gradients may have the broadcast shape: the walk sums them
-    back to each input's shape. After a backward pass without ``retain_graph`` the saved
-    arrays are dropped (``__dict__`` cleared) but the graph's structure stays, so it can
-    still be drawn.
+    ``forward(*arrays, **options) -> array`` may keep what backward needs (masks, shapes) as
+    attributes of ``self``; its inputs and result are kept for it. ``backward(grad) -> gradient
+    or tuple of gradients``, one per input (``None`` where an input needs none, see
+    ``self.needs``). Gradients may have the broadcast shape: the walk sums them back to each
+    input's shape.
+
+    One backward serves two passes. In an ordinary pass ``grad`` is a raw array; when the pass
+    is itself recorded (``backward(create_graph=True)``, ``tg.grad(..., create_graph=True)``)
+    ``grad`` is a Tensor, so that the gradient can be differentiated again. ``self.inputs(grad)``
+    and ``self.output(grad)`` give the op's inputs and result in the same kind (arrays, or the
+    tensors themselves), and the math is written with what both kinds understand (``+ − * /
+    @ **``, ``.sum``, ``.reshape``, indexing): the first-order pass stays plain NumPy, the
+    recorded one builds a graph of the same ops. Masks and signs may stay arrays: their
+    derivative is zero. An op whose backward is array-only code sets ``once_differentiable =
+    True`` (PyTorch's name) and ``create_graph=True`` refuses it.
+
+    After a backward pass without ``retain_graph`` :meth:`free` drops what was saved, but the
+    graph's structure stays, so it can still be drawn.
     """
 
-    __slots__ = ("parents", "needs", "scope", "freed", "origin", "__dict__")
+    __slots__ = ("parents", "needs", "scope", "freed", "origin", "arrays", "result",
+                 "output_tensor", "__dict__")
     name = "op"
+    once_differentiable = False
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
 
     def backward(self, grad: Any) -> Any:
         raise NotImplementedError
+
+    def inputs(self, grad: Any) -> Sequence[Any]:
+        """The op's inputs: the arrays forward saw, or the input tensors while the backward
+        is recorded (``grad`` is a Tensor). Constants (Python numbers) stay as they are."""
+        return self.parents if isinstance(grad, Tensor) else self.arrays
+
+    def output(self, grad: Any) -> Any:
+        """The op's result: the array forward returned, or the output tensor while the
+        backward is recorded (``grad`` is a Tensor)."""
+        return self.output_tensor if isinstance(grad, Tensor) else self.result
+
+    def free(self) -> None:
+        """Drop everything kept for backward; ``parents``, ``needs`` and ``scope`` stay, so
+        the graph can still be drawn, and ``freed`` tells a second backward to stop."""
+        self.arrays = self.result = self.output_tensor = None
+        self.__dict__.clear()
+        self.freed = True
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> "Tensor":
@@ -79,6 +111,8 @@ class Function:
         t = Tensor._make(out, record, fn if record else None)
         if record:
             fn.parents = inputs
+            fn.arrays, fn.result = arrays, out   # for backward (the tensors hold them anyway)
+            fn.output_tensor = None
             fn.needs = tuple(needs)
             fn.scope = state.scope
             fn.freed = False
@@ -356,30 +390,17 @@ class Tensor:
     def zero_grad(self) -> None:
         self.grad = None
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Accumulate ∂self/∂leaf into every leaf's ``.grad``.
 
         ``gradient`` (same shape as ``self``) is required unless ``self`` has one element.
-        The saved arrays are freed afterwards unless ``retain_graph=True``.
+        ``create_graph=True`` records the backward pass itself, so each ``.grad`` is a Tensor
+        with its own graph that can be differentiated again. The saved arrays are freed
+        afterwards unless ``retain_graph=True`` (which defaults to ``create_graph``). The walk
+        is :func:`tinygrad_rnn.autograd.backward_walk`.
         """
-        if not self._requires_grad:
-            raise BackwardError(
-                f"backward: tensor of shape {tuple(self.shape)} does not require grad: none of the "
-                f"tensors it was computed from has requires_grad=True, or it was made under no_grad()")
-        if gradient is None:
-            if self.data.size != 1:
-                raise BackwardError(
-                    f"backward: the root has shape {tuple(self.shape)}, so the gradient cannot be implied; "
-                    f"call .sum() first or pass gradient= with shape {tuple(self.shape)}")
-            g = backend.xp_of(self.data).ones_like(self.data)
-        else:
-            g = gradient.data if isinstance(gradient, Tensor) else _as_array(gradient, self.dtype, self.device)
-            if g.shape != self.shape:
-                raise ShapeError(f"backward: gradient has shape {tuple(g.shape)} but the tensor has shape {tuple(self.shape)}")
-            backend.check_same_device("backward", self.data, g)
-            if g.dtype != self.dtype:
-                g = g.astype(self.dtype)
-        _run_backward(self, g, retain_graph)
+        _autograd.backward(self, gradient, retain_graph, create_graph)
 
     # -- arithmetic (Python scalars and arrays work on either side) --
     def __add__(self, other: Any) -> "Tensor":
@@ -679,99 +700,6 @@ def _index(index: Any, t: Tensor) -> Any:
     return tuple(conv(i) for i in index) if isinstance(index, tuple) else conv(index)
 
 
-# ---- the backward walk ------------------------------------------------------------------
-
-def _consumer_counts(root: Tensor) -> dict[int, int]:
-    """For every tensor that leads to ``root`` and requires grad: how many op inputs it feeds
-    (``a + a`` counts twice). One iterative depth-first walk, with an explicit stack: an
-    unrolled RNN can be thousands of ops deep, deeper than Python's recursion limit."""
-    counts: dict[int, int] = {}
-    seen = {id(root)}
-    stack = [root]
-    while stack:
-        ctx = stack.pop()._ctx
-        if ctx is None:
-            continue
-        if ctx.freed:
-            raise GraphFreedError(
-                f"backward: trying to go through the graph a second time (op {ctx.name!r}); its saved "
-                f"values were freed by the first backward. Pass retain_graph=True to the first call")
-        for p, need in zip(ctx.parents, ctx.needs):
-            if need:
-                key = id(p)
-                counts[key] = counts.get(key, 0) + 1
-                if key not in seen:
-                    seen.add(key)
-                    stack.append(p)
-    return counts
-
-
-def _run_backward(root: Tensor, grad: Any, retain_graph: bool) -> None:
-    # A tensor's gradient is complete once every op it fed has sent its share. Count those
-    # consumers first; then walk from the root, and put a tensor on the ready stack the moment
-    # its last consumer has reported (Kahn's algorithm: a reversed topological order). Each
-    # gradient thus moves on as soon as it is complete: in an unrolled RNN, the gradient from
-    # step t's use of a weight joins the weight's total right after step t, instead of
-    # waiting, one weight-sized array per step, until the walk has gone through all earlier steps.
-    pending = _consumer_counts(root)
-    grads: dict[int, Any] = {id(root): grad}
-    stored: set[int] = {id(grad)}   # arrays already handed out (or the caller's own): copy, don't share
-    anomaly = state.anomaly
-    ready = [root]
-    while ready:
-        t = ready.pop()
-        g = grads.pop(id(t), None)
-        ctx = t._ctx
-        if g is not None:
-            if t._hooks:
-                for hook in list(t._hooks):
-                    new = hook(Tensor._make(g, False, None))
-                    if new is not None:
-                        g = new.data if isinstance(new, Tensor) else new
-            if ctx is None or t._retain:
-                # .grad belongs to the user, who may scale it in place (clipping, optimizers), so
-                # each tensor gets its own writable array: an op may hand one array to two
-                # inputs (a + b), and broadcast gradients are read-only views. Accumulation is
-                # out of place for the same reason.
-                if t.grad is not None:
-                    mine = t.grad.data + g
-                elif isinstance(g, np.generic):
-                    mine = np.asarray(g)
-                elif g.base is not None or id(g) in stored:
-                    mine = g.copy()
-                else:
-                    mine = g
-                stored.add(id(mine))
-                t.grad = Tensor._make(mine, False, None)
-        if ctx is None:
-            continue
-        if g is None:                # no gradient reached t: its inputs get none from it either
-            in_grads: tuple = (None,) * len(ctx.parents)
-        else:
-            in_grads = ctx.backward(g)
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
-            if anomaly:
-                for ig in in_grads:
-                    _check_finite(ig, ctx.name, "backward", ctx.parents, ctx)
-        for p, need, pg in zip(ctx.parents, ctx.needs, in_grads):
-            if not need:
-                continue
-            key = id(p)
-            if pg is not None:
-                if pg.shape != p.data.shape:
-                    pg = unbroadcast(pg, p.data.shape)
-                prev = grads.get(key)
-                grads[key] = pg if prev is None else prev + pg
-            left = pending[key] - 1      # one consumer fewer to wait for
-            pending[key] = left
-            if not left:
-                ready.append(p)
-        if not retain_graph:
-            ctx.__dict__.clear()   # drop saved arrays; parents and scope stay for drawing
-            ctx.freed = True
-
-
 # the op library, imported last because it builds on Function and Tensor above
 from .ops import arithmetic as _a  # noqa: E402
 from .ops import matmul as _mm  # noqa: E402
@@ -780,3 +708,5 @@ from .ops import shape as _s  # noqa: E402
 from .ops import softmax as _sm  # noqa: E402
 from .ops import unary as _u  # noqa: E402
 from .ops.shape import chunk as _fn_chunk, split as _fn_split  # noqa: E402
+from . import autograd as _autograd  # noqa: E402  (the walk builds on Function and Tensor)
+from .autograd import consumer_counts as _consumer_counts  # noqa: E402,F401  (its old home)

@@ -29,6 +29,7 @@ class LSTMPointwise(Function):
               δc_{t−1} = δc ⊙ f
     """
     name = "lstm_pointwise"
+    once_differentiable = True   # array-only backward: create_graph=True needs the per-step cells
 
     @quiet_overflow
     def forward(self, a: Any, c: Any) -> Any:
@@ -77,6 +78,7 @@ class GRUPointwise(Function):
               δgi = [δr, δz, δa_n];  δgh = [δr, δz, δa_n ⊙ r];  δh_{t−1} = δh ⊙ z
     """
     name = "gru_pointwise"
+    once_differentiable = True   # array-only backward: create_graph=True needs the per-step cells
 
     @quiet_overflow
     def forward(self, gi: Any, gh: Any, h: Any) -> Any:

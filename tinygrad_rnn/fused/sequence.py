@@ -77,6 +77,7 @@ class LSTMSequence(Function):
     Returns (T + 2, B, H): outputs, final h, final c.
     """
     name = "lstm_sequence"
+    once_differentiable = True   # array-only backward: create_graph=True needs the per-step cells
 
     @quiet_overflow
     def forward(self, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, b_ih: Any = None,
@@ -160,6 +161,7 @@ class GRUSequence(Function):
     Returns (T + 1, B, H): outputs, final h.
     """
     name = "gru_sequence"
+    once_differentiable = True   # array-only backward: create_graph=True needs the per-step cells
 
     @quiet_overflow
     def forward(self, x: Any, h0: Any, w_ih: Any, w_hh: Any, b_ih: Any = None, b_hh: Any = None,
@@ -238,6 +240,7 @@ class RNNSequence(Function):
     Returns (T + 1, B, H): outputs, final h.
     """
     name = "rnn_sequence"
+    once_differentiable = True   # array-only backward: create_graph=True needs the per-step cells
 
     def forward(self, x: Any, h0: Any, w_ih: Any, w_hh: Any, b_ih: Any = None, b_hh: Any = None,
                 mask: Any = None, reverse: bool = False, nonlinearity: str = "tanh") -> Any:

@@ -178,13 +178,14 @@ class BCEWithLogits(Function):
 
     def forward(self, x: Any, y: Any) -> Any:
         xp = backend.xp_of(x)
-        self.x, self.y = x, y
         return xp.maximum(x, 0) - x * y + xp.log1p(xp.exp(-xp.abs(x)))
 
     def backward(self, g: Any) -> tuple:
-        xp = backend.xp_of(g)
-        sig = 0.5 * (1 + xp.tanh(0.5 * self.x))    # σ(x) without overflow for any x
-        return g * (sig - self.y), -g * self.x
+        x, y = self.inputs(g)                      # arrays, or tensors when recorded
+        half = 0.5 * x
+        tanh = half.tanh() if isinstance(half, Tensor) else backend.xp_of(half).tanh(half)
+        sig = 0.5 * (1 + tanh)                     # σ(x) without overflow for any x
+        return g * (sig - y), -g * x
 
 
 def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:

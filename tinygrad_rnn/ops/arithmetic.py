@@ -1,14 +1,15 @@
 """Arithmetic: the ops that combine two operands elementwise (with NumPy broadcasting).
 
 Gradients come back in the broadcast shape; the backward walk sums them to each input's
-shape (``tensor.unbroadcast``), so no op here repeats that.
+shape (``tensor.unbroadcast``), so no op here repeats that. Each backward runs on arrays, or
+on tensors when it is recorded (``create_graph=True``): see :class:`~tinygrad_rnn.tensor.Function`.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from ..backend import xp_of
-from ..tensor import Function
+from ..tensor import Function, Tensor
 
 
 class Add(Function):
@@ -38,12 +39,12 @@ class Mul(Function):
     name = "mul"
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
         return a * b
 
     def backward(self, g: Any) -> tuple:
-        return (g * self.b if self.needs[0] else None,
-                g * self.a if self.needs[1] else None)
+        a, b = self.inputs(g)
+        return (g * b if self.needs[0] else None,
+                g * a if self.needs[1] else None)
 
 
 class Div(Function):
@@ -51,12 +52,12 @@ class Div(Function):
     name = "div"
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
         return a / b
 
     def backward(self, g: Any) -> tuple:
-        ga = g / self.b
-        return ga, (-ga * self.a / self.b if self.needs[1] else None)
+        a, b = self.inputs(g)
+        ga = g / b
+        return ga, (-ga * a / b if self.needs[1] else None)
 
 
 class Neg(Function):
@@ -75,11 +76,12 @@ class Pow(Function):
     name = "pow"
 
     def forward(self, a: Any, exponent: float) -> Any:
-        self.a, self.p = a, exponent
+        self.p = exponent
         return a ** exponent
 
     def backward(self, g: Any) -> Any:
-        return g * (self.p * self.a ** (self.p - 1))
+        (a,) = self.inputs(g)
+        return g * (self.p * a ** (self.p - 1))
 
 
 class Maximum(Function):
@@ -89,12 +91,12 @@ class Maximum(Function):
     def forward(self, a: Any, b: Any) -> Any:
         xp = xp_of(a if not isinstance(a, (int, float)) else b)
         out = xp.maximum(a, b)
-        self.wa = (a > b) + 0.5 * (a == b)   # share of the gradient each side gets
+        self.wa = ((a > b) + 0.5 * (a == b)).astype(out.dtype)   # share of the gradient a gets
         return out
 
     def backward(self, g: Any) -> tuple:
         ga = g * self.wa
-        return ga.astype(g.dtype, copy=False), (g - ga).astype(g.dtype, copy=False)
+        return ga, g - ga
 
 
 class Minimum(Function):
@@ -104,12 +106,12 @@ class Minimum(Function):
     def forward(self, a: Any, b: Any) -> Any:
         xp = xp_of(a if not isinstance(a, (int, float)) else b)
         out = xp.minimum(a, b)
-        self.wa = (a < b) + 0.5 * (a == b)
+        self.wa = ((a < b) + 0.5 * (a == b)).astype(out.dtype)
         return out
 
     def backward(self, g: Any) -> tuple:
         ga = g * self.wa
-        return ga.astype(g.dtype, copy=False), (g - ga).astype(g.dtype, copy=False)
+        return ga, g - ga
 
 
 class Where(Function):
@@ -122,8 +124,14 @@ class Where(Function):
         return xp.where(cond, a, b)
 
     def backward(self, g: Any) -> tuple:
-        xp = xp_of(g)
-        zero = xp.zeros((), dtype=g.dtype)
+        zero = xp_of(self.cond).zeros((), dtype=g.dtype)
         return (None,
-                xp.where(self.cond, g, zero) if self.needs[1] else None,
-                xp.where(self.cond, zero, g) if self.needs[2] else None)
+                _where(self.cond, g, zero) if self.needs[1] else None,
+                _where(self.cond, zero, g) if self.needs[2] else None)
+
+
+def _where(cond: Any, a: Any, b: Any) -> Any:
+    """``where`` on arrays, or the recorded op when the gradient is a tensor (create_graph)."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return Where.apply(cond, a, b)
+    return xp_of(cond).where(cond, a, b)

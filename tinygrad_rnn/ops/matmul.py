@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ShapeError
-from ..tensor import Function
+from ..tensor import Function, Tensor
 
 
 def _swap(x: Any) -> Any:
-    """Transpose the last two axes."""
-    return x.swapaxes(-1, -2)
+    """Transpose the last two axes (of an array, or of a tensor in a recorded backward)."""
+    return x.transpose(-1, -2) if isinstance(x, Tensor) else x.swapaxes(-1, -2)
 
 
 class MatMul(Function):
@@ -28,11 +28,10 @@ class MatMul(Function):
         kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if ka != kb:
             raise ShapeError(f"matmul: {tuple(a.shape)} @ {tuple(b.shape)}: inner dimensions {ka} and {kb} differ")
-        self.a, self.b = a, b
         return a @ b
 
     def backward(self, g: Any) -> tuple:
-        a, b = self.a, self.b
+        a, b = self.inputs(g)
         ga = gb = None
         if a.ndim == 1 and b.ndim == 1:                  # dot product: g is a scalar
             return g * b, g * a

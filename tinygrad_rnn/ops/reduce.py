@@ -5,7 +5,7 @@ from typing import Any
 
 from ..backend import xp_of
 from ..errors import ShapeError
-from ..tensor import Function
+from ..tensor import Function, Tensor
 
 
 def _keep(g: Any, shape: tuple, axis: tuple | None, keepdims: bool) -> Any:
@@ -29,7 +29,8 @@ class Sum(Function):
         return x.sum(axis=axis, keepdims=keepdims)
 
     def backward(self, g: Any) -> Any:
-        return xp_of(g).broadcast_to(_keep(g, self.shape, self.axis, self.keepdims), self.shape)
+        g = _keep(g, self.shape, self.axis, self.keepdims)
+        return g.broadcast_to(self.shape) if isinstance(g, Tensor) else xp_of(g).broadcast_to(g, self.shape)
 
 
 class _Extreme(Function):

@@ -1,4 +1,8 @@
-"""Ops that move elements around without changing them: the gradient moves them back."""
+"""Ops that move elements around without changing them: the gradient moves them back.
+
+Each backward runs on arrays, or on tensors when it is recorded (``create_graph=True``, see
+:class:`~tinygrad_rnn.tensor.Function`); indexing and slicing read the same on both.
+"""
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -36,7 +40,7 @@ class Permute(Function):
         return x.transpose(dims)
 
     def backward(self, g: Any) -> Any:
-        return g.transpose(self.inverse)
+        return g.permute(self.inverse) if isinstance(g, Tensor) else g.transpose(self.inverse)
 
 
 class BroadcastTo(Function):
@@ -68,20 +72,39 @@ class Index(Function):
     name = "index"
 
     def forward(self, x: Any, index: Any) -> Any:
-        self.shape, self.dtype, self.index = x.shape, x.dtype, index
+        self.shape, self.index = x.shape, index
         try:
             return x[index]
         except IndexError as e:
             raise ShapeError(f"index: cannot index shape {tuple(x.shape)} with {_show(index)}: {e}") from None
 
     def backward(self, g: Any) -> Any:
-        xp = xp_of(g)
-        out = xp.zeros(self.shape, dtype=self.dtype)
-        if _is_advanced(self.index):
-            backend.scatter_add(out, self.index, g)
-        else:
-            out[self.index] = g
-        return out
+        if isinstance(g, Tensor):
+            return IndexAdd.apply(g, shape=self.shape, index=self.index)
+        return _index_add(g, self.shape, self.index)
+
+
+class IndexAdd(Function):
+    """y = zeros(shape) with x added at ``index`` (Index's backward, as an op of its own so that
+    a recorded backward can be differentiated again);  ∂L/∂x = ∂L/∂y[index]"""
+    name = "index_add"
+
+    def forward(self, x: Any, shape: tuple, index: Any) -> Any:
+        self.index = index
+        return _index_add(x, shape, index)
+
+    def backward(self, g: Any) -> Any:
+        return g[self.index]
+
+
+def _index_add(g: Any, shape: tuple, index: Any) -> Any:
+    """zeros(shape) with the array ``g`` added at ``index``; repeated indices add up."""
+    out = xp_of(g).zeros(shape, dtype=g.dtype)
+    if _is_advanced(index):
+        backend.scatter_add(out, index, g)
+    else:
+        out[index] = g
+    return out
 
 
 def _show(index: Any) -> str:
@@ -99,7 +122,9 @@ class Cat(Function):
         return xp_of(xs[0]).concatenate(xs, axis=axis)
 
     def backward(self, g: Any) -> tuple:
-        return tuple(xp_of(g).split(g, self.bounds, axis=self.axis))
+        edges = [0, *self.bounds, g.shape[self.axis]]
+        lead = (slice(None),) * self.axis
+        return tuple(g[lead + (slice(int(a), int(b)),)] for a, b in zip(edges[:-1], edges[1:]))
 
 
 class Stack(Function):
@@ -111,7 +136,8 @@ class Stack(Function):
         return xp_of(xs[0]).stack(xs, axis=axis)
 
     def backward(self, g: Any) -> tuple:
-        return tuple(g.take(i, axis=self.axis) for i in range(g.shape[self.axis]))
+        lead = (slice(None),) * self.axis
+        return tuple(g[lead + (i,)] for i in range(g.shape[self.axis]))
 
 
 class ToDevice(Function):
@@ -123,7 +149,7 @@ class ToDevice(Function):
         return backend.to_device(x, device)
 
     def backward(self, g: Any) -> Any:
-        return backend.to_device(g, self.source)
+        return g.to(self.source) if isinstance(g, Tensor) else backend.to_device(g, self.source)
 
 
 # ---- functions over several tensors ------------------------------------------------------

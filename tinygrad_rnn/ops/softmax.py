@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import xp_of
-from ..tensor import Function
+from ..tensor import Function, Tensor
 
 
 class Softmax(Function):
@@ -14,11 +14,11 @@ class Softmax(Function):
     def forward(self, x: Any, axis: int) -> Any:
         xp = xp_of(x)
         e = xp.exp(x - x.max(axis=axis, keepdims=True))
-        self.y, self.axis = e / e.sum(axis=axis, keepdims=True), axis
-        return self.y
+        self.axis = axis
+        return e / e.sum(axis=axis, keepdims=True)
 
     def backward(self, g: Any) -> Any:
-        y = self.y
+        y = self.output(g)
         return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
 
 
@@ -29,9 +29,10 @@ class LogSoftmax(Function):
     def forward(self, x: Any, axis: int) -> Any:
         xp = xp_of(x)
         shifted = x - x.max(axis=axis, keepdims=True)
-        self.y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         self.axis = axis
-        return self.y
+        return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
     def backward(self, g: Any) -> Any:
-        return g - xp_of(g).exp(self.y) * g.sum(axis=self.axis, keepdims=True)
+        y = self.output(g)
+        softmax = y.exp() if isinstance(y, Tensor) else xp_of(y).exp(y)
+        return g - softmax * g.sum(axis=self.axis, keepdims=True)

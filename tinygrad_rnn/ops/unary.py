@@ -1,4 +1,9 @@
-"""Elementwise math on one tensor: each op's derivative sits right under its forward."""
+"""Elementwise math on one tensor: each op's derivative sits right under its forward.
+
+Each backward runs on arrays, or on tensors when it is recorded (``create_graph=True``): the
+input and result come from ``self.inputs(g)`` / ``self.output(g)`` (see
+:class:`~tinygrad_rnn.tensor.Function`); masks stay arrays, their derivative being zero.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -14,11 +19,10 @@ class Exp(Function):
     name = "exp"
 
     def forward(self, x: Any) -> Any:
-        self.y = xp_of(x).exp(x)
-        return self.y
+        return xp_of(x).exp(x)
 
     def backward(self, g: Any) -> Any:
-        return g * self.y
+        return g * self.output(g)
 
 
 class Log(Function):
@@ -26,11 +30,11 @@ class Log(Function):
     name = "log"
 
     def forward(self, x: Any) -> Any:
-        self.x = x
         return xp_of(x).log(x)
 
     def backward(self, g: Any) -> Any:
-        return g / self.x
+        (x,) = self.inputs(g)
+        return g / x
 
 
 class Sqrt(Function):
@@ -38,11 +42,10 @@ class Sqrt(Function):
     name = "sqrt"
 
     def forward(self, x: Any) -> Any:
-        self.y = xp_of(x).sqrt(x)
-        return self.y
+        return xp_of(x).sqrt(x)
 
     def backward(self, g: Any) -> Any:
-        return g * 0.5 / self.y
+        return g * 0.5 / self.output(g)
 
 
 class Abs(Function):
@@ -50,11 +53,11 @@ class Abs(Function):
     name = "abs"
 
     def forward(self, x: Any) -> Any:
-        self.x = x
         return xp_of(x).abs(x)
 
     def backward(self, g: Any) -> Any:
-        return g * xp_of(g).sign(self.x)
+        x = self.arrays[0]                  # sign(x) is constant where it is differentiable
+        return g * xp_of(x).sign(x)
 
 
 class Tanh(Function):
@@ -62,11 +65,11 @@ class Tanh(Function):
     name = "tanh"
 
     def forward(self, x: Any) -> Any:
-        self.y = xp_of(x).tanh(x)
-        return self.y
+        return xp_of(x).tanh(x)
 
     def backward(self, g: Any) -> Any:
-        return g * (1 - self.y * self.y)
+        y = self.output(g)
+        return g * (1 - y * y)
 
 
 def sigmoid_array(x: Any, out: Any = None) -> Any:
@@ -97,11 +100,11 @@ class Sigmoid(Function):
     name = "sigmoid"
 
     def forward(self, x: Any) -> Any:
-        self.y = sigmoid_array(x)
-        return self.y
+        return sigmoid_array(x)
 
     def backward(self, g: Any) -> Any:
-        return g * self.y * (1 - self.y)
+        y = self.output(g)
+        return g * y * (1 - y)
 
 
 class Relu(Function):

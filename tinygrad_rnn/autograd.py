@@ -1,0 +1,283 @@
+"""The backward walk (reverse mode over the recorded graph), ``Tensor.backward`` and ``tg.grad``.
+
+Every tensor made by an op remembers the op (``t._ctx``, a :class:`~tinygrad_rnn.tensor.Function`)
+and the op remembers its inputs (``parents``). A tensor's gradient is complete once every op
+it fed has sent its share, so the walk first counts those consumers (:func:`consumer_counts`),
+then starts at the outputs and puts a tensor on the ready stack the moment its last consumer
+has reported (Kahn's algorithm: a reversed topological order). Each gradient thus moves on as
+soon as it is complete: in an unrolled RNN, the gradient from step t's use of a weight joins
+the weight's total right after step t, instead of waiting, one weight-sized array per step,
+until the walk has gone through all earlier steps. No recursion anywhere: an unrolled RNN can
+be thousands of ops deep, deeper than Python's recursion limit.
+
+Gradients are raw arrays in an ordinary pass. With ``create_graph=True`` they are Tensors and
+each op's backward is recorded like any other computation, so a gradient can be differentiated
+again (Hessian-vector products, gradient penalties, Newton's method).
+"""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import backend
+from .errors import BackwardError, GraphFreedError, ShapeError
+from .modes import enable_grad, state
+from .tensor import Function, Tensor, _as_array, _check_finite, unbroadcast
+
+__all__ = ["backward", "backward_walk", "consumer_counts", "grad"]
+
+
+def backward_walk(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
+                  create_graph: bool, inputs: Sequence[Tensor] | None = None) -> dict[int, Any] | None:
+    """Send ``root_grads`` back from ``roots`` through the graph, each op once.
+
+    Without ``inputs`` every leaf (and every ``retain_grad()`` tensor) reached accumulates its
+    gradient in ``.grad``; with ``inputs`` nothing is written and the gradients of those
+    tensors come back as ``{id(tensor): gradient or None}``. Gradients are arrays, or Tensors
+    recorded on the graph when ``create_graph``. Saved arrays are freed unless ``retain_graph``.
+    """
+    pending = consumer_counts(roots)
+    grads = _seed(roots, root_grads)
+    handed_out = {id(g) for g in grads.values()}   # already owned by someone: copy, don't share
+    found = None if inputs is None else {id(t): None for t in inputs}
+    ready = [t for t in {id(r): r for r in roots}.values() if not pending.get(id(t))]
+    while ready:
+        t = ready.pop()
+        g = grads.pop(id(t), None)
+        ctx = t._ctx
+        if g is not None:
+            if t._hooks:
+                g = _run_hooks(t, g)
+            if found is not None:
+                if id(t) in found:
+                    found[id(t)] = _owned(g, handed_out)
+            elif ctx is None or t._retain:
+                _accumulate_grad(t, g, handed_out)
+        if ctx is None:
+            continue
+        in_grads = _op_backward(ctx, t, g, create_graph)
+        for p, need, pg in zip(ctx.parents, ctx.needs, in_grads):
+            if not need:
+                continue
+            if pg is not None:
+                _add_to(grads, p, pg)
+            pending[id(p)] -= 1              # one consumer fewer to wait for
+            if not pending[id(p)]:
+                ready.append(p)
+        if not retain_graph:
+            ctx.free()
+    return found
+
+
+def consumer_counts(roots: Tensor | Sequence[Tensor]) -> dict[int, int]:
+    """For every tensor that leads to ``roots`` and requires grad: how many op inputs it feeds
+    (``a + a`` counts twice). One iterative depth-first walk, with an explicit stack: an
+    unrolled RNN can be thousands of ops deep, deeper than Python's recursion limit."""
+    stack = [roots] if isinstance(roots, Tensor) else list(roots)
+    counts: dict[int, int] = {}
+    seen = {id(t) for t in stack}
+    while stack:
+        ctx = stack.pop()._ctx
+        if ctx is None:
+            continue
+        if ctx.freed:
+            raise GraphFreedError(
+                f"backward: trying to go through the graph a second time (op {ctx.name!r}); its saved "
+                f"values were freed by the first backward. Pass retain_graph=True to the first call")
+        for p, need in zip(ctx.parents, ctx.needs):
+            if need:
+                key = id(p)
+                counts[key] = counts.get(key, 0) + 1
+                if key not in seen:
+                    seen.add(key)
+                    stack.append(p)
+    return counts
+
+
+# ---- the walk's helpers, in the order the loop calls them ------------------------------
+
+def _seed(roots: Sequence[Tensor], root_grads: Sequence[Any]) -> dict[int, Any]:
+    """The starting gradients by tensor (a root given twice gets the sum)."""
+    grads: dict[int, Any] = {}
+    for r, g in zip(roots, root_grads):
+        grads[id(r)] = g if id(r) not in grads else grads[id(r)] + g
+    return grads
+
+
+def _run_hooks(t: Tensor, g: Any) -> Any:
+    """``t``'s hooks in order; each may return a replacement gradient."""
+    recorded = isinstance(g, Tensor)
+    for hook in list(t._hooks):
+        new = hook(g if recorded else Tensor._make(g, False, None))
+        if new is not None:
+            g = new if recorded else (new.data if isinstance(new, Tensor) else new)
+    return g
+
+
+def _owned(g: Any, handed_out: set[int]) -> Any:
+    """A gradient its receiver may keep and scale in place (clipping, optimizers).
+
+    An op may hand one array to two inputs (``a + b``), and broadcast gradients are read-only
+    views, so those are copied; a fresh array is handed over as it is.
+    """
+    if isinstance(g, Tensor):                       # recorded: copy by an op, keeping the graph
+        if g.data.base is not None or id(g) in handed_out:
+            g = g * 1.0
+    elif isinstance(g, np.generic):
+        g = np.asarray(g)
+    elif g.base is not None or id(g) in handed_out:
+        g = g.copy()
+    handed_out.add(id(g))
+    return g
+
+
+def _accumulate_grad(t: Tensor, g: Any, handed_out: set[int]) -> None:
+    """``t.grad += g``, out of place: ``.grad`` belongs to the user, who may hold on to it."""
+    if t.grad is None:
+        mine = _owned(g, handed_out)
+    elif isinstance(g, Tensor):
+        mine = t.grad + g                           # recorded, so ∂(.grad) flows to both
+    else:
+        mine = t.grad.data + g
+    handed_out.add(id(mine))
+    t.grad = mine if isinstance(mine, Tensor) else Tensor._make(mine, False, None)
+
+
+def _op_backward(ctx: Function, out: Tensor, g: Any, create_graph: bool) -> tuple:
+    """The gradients ``ctx`` sends its inputs, one per input (all None when none reached it)."""
+    if g is None:                  # no gradient reached ``out``: its inputs get none from it
+        return (None,) * len(ctx.parents)
+    in_grads = _recorded_backward(ctx, out, g) if create_graph else ctx.backward(g)
+    if not isinstance(in_grads, tuple):
+        in_grads = (in_grads,)
+    if state.anomaly:
+        for ig in in_grads:
+            _check_finite(ig.data if isinstance(ig, Tensor) else ig, ctx.name, "backward", ctx.parents, ctx)
+    return in_grads
+
+
+def _recorded_backward(ctx: Function, out: Tensor, g: Tensor) -> tuple:
+    """``ctx.backward`` on tensors, recorded: its inputs and result are the tensors themselves."""
+    if ctx.once_differentiable:
+        raise BackwardError(
+            f"backward(create_graph=True): op {ctx.name!r} has an array-only backward that cannot be "
+            f"differentiated again; build the layer with fused=False (the per-step cells support "
+            f"create_graph=True)")
+    ctx.output_tensor = out                 # what self.output(g) returns, for this call only
+    try:
+        in_grads = ctx.backward(g)
+    finally:
+        ctx.output_tensor = None            # no cycle op -> output tensor left behind
+    if not isinstance(in_grads, tuple):
+        in_grads = (in_grads,)
+    return tuple(ig if ig is None or isinstance(ig, Tensor) else Tensor._make(ig, False, None)
+                 for ig in in_grads)
+
+
+def _add_to(grads: dict[int, Any], p: Tensor, pg: Any) -> None:
+    """Add one consumer's share ``pg`` to ``p``'s gradient so far, summed to ``p``'s shape."""
+    if pg.shape != p.data.shape:
+        pg = unbroadcast(pg, p.data.shape)
+    prev = grads.get(id(p))
+    grads[id(p)] = pg if prev is None else prev + pg
+
+
+# ---- the entry points: Tensor.backward and tg.grad -------------------------------------
+
+def _root_grad(root: Tensor, gradient: Any, create_graph: bool, op: str) -> Any:
+    """The gradient to start from at ``root``: ones for a one-element root, else ``gradient``
+    checked against the root's shape, device and dtype. A Tensor when ``create_graph``."""
+    if gradient is None:
+        if root.data.size != 1:
+            raise BackwardError(
+                f"{op}: the root has shape {tuple(root.shape)}, so the gradient cannot be implied; "
+                f"call .sum() first or pass gradient= with shape {tuple(root.shape)}")
+        g = backend.xp_of(root.data).ones_like(root.data)
+    elif isinstance(gradient, Tensor) and create_graph and gradient.shape == root.shape \
+            and gradient.dtype == root.dtype:
+        return gradient                     # it may require grad itself: keep it in the graph
+    else:
+        g = gradient.data if isinstance(gradient, Tensor) else _as_array(gradient, root.dtype, root.device)
+        if g.shape != root.shape:
+            raise ShapeError(f"{op}: gradient has shape {tuple(g.shape)} but the tensor has shape {tuple(root.shape)}")
+        backend.check_same_device(op, root.data, g)
+        if g.dtype != root.dtype:
+            g = g.astype(root.dtype)
+    return Tensor._make(g, False, None) if create_graph else g
+
+
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+             retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    """Accumulate ∂tensors/∂leaf into every leaf's ``.grad`` (``torch.autograd.backward``).
+
+    ``grad_tensors`` (one per tensor, same shape) may be omitted for one-element tensors.
+    ``create_graph=True`` records the pass, so each ``.grad`` is a Tensor with its own graph;
+    ``retain_graph`` defaults to ``create_graph`` (the graph is freed otherwise).
+    """
+    roots = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    given = [grad_tensors] if isinstance(tensors, Tensor) or grad_tensors is None else list(grad_tensors)
+    if grad_tensors is None:
+        given = [None] * len(roots)
+    for r in roots:
+        if not r._requires_grad:
+            raise BackwardError(
+                f"backward: tensor of shape {tuple(r.shape)} does not require grad: none of the "
+                f"tensors it was computed from has requires_grad=True, or it was made under no_grad()")
+    seeds = [_root_grad(r, g, create_graph, "backward") for r, g in zip(roots, given)]
+    retain = create_graph if retain_graph is None else retain_graph
+    with enable_grad() if create_graph else nullcontext():   # the recorded pass must record
+        backward_walk(roots, seeds, retain, create_graph)
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """∂outputs/∂inputs as a tuple, one per input, without touching any ``.grad``
+    (``torch.autograd.grad``).
+
+    >>> x = tg.tensor(2.0, requires_grad=True)
+    >>> (dx,) = tg.grad(x ** 4, x, create_graph=True)    # 4x³ = 32, a tensor with a graph
+    >>> (dxx,) = tg.grad(dx, x)                          # 12x² = 48
+
+    ``grad_outputs``: one gradient per output (may be omitted for one-element outputs).
+    ``create_graph=True`` records the pass so the results can be differentiated again;
+    ``retain_graph`` defaults to ``create_graph``. An input no gradient reaches is an error
+    naming it, or ``None`` with ``allow_unused=True``.
+    """
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    given = [None] * len(outs) if grad_outputs is None else \
+        [grad_outputs] if isinstance(outputs, Tensor) else list(grad_outputs)
+    if len(given) != len(outs):
+        raise ShapeError(f"grad: {len(outs)} outputs but {len(given)} grad_outputs")
+    for k, t in enumerate(ins):
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise BackwardError(f"grad: input {k} ({_describe_tensor(t)}) does not require grad, "
+                                f"so it has no gradient; create it with requires_grad=True")
+    for k, t in enumerate(outs):
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise BackwardError(f"grad: output {k} ({_describe_tensor(t)}) does not require grad: "
+                                f"none of the tensors it was computed from has requires_grad=True")
+    seeds = [_root_grad(r, g, create_graph, "grad") for r, g in zip(outs, given)]
+    retain = create_graph if retain_graph is None else retain_graph
+    with enable_grad() if create_graph else nullcontext():
+        found = backward_walk(outs, seeds, retain, create_graph, inputs=ins)
+    result = []
+    for k, t in enumerate(ins):
+        g = found[id(t)]
+        if g is None and not allow_unused:
+            raise BackwardError(
+                f"grad: input {k} ({_describe_tensor(t)}) was not reached: the outputs do not depend "
+                f"on it (or no gradient flowed to it); pass allow_unused=True to get None for it")
+        result.append(g if g is None or isinstance(g, Tensor) else Tensor._make(g, False, None))
+    return tuple(result)
+
+
+def _describe_tensor(t: Any) -> str:
+    if not isinstance(t, Tensor):
+        return f"a {type(t).__name__}, not a Tensor"
+    name = f"{t.name!r}, " if t.name else ""
+    return f"{name}shape {tuple(t.shape)} {t.dtype}"
+

@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import tinygrad_rnn as tg
-from tinygrad_rnn.lessons import check, out_dir
+from tinygrad_rnn.lessons import check, out_dir, show
 
 OUT = out_dir("01_derivatives")
 print("pictures go to", OUT)
@@ -88,7 +88,7 @@ ax.legend(fontsize=8)
 fig.tight_layout()
 fig.savefig(OUT / "01_finite_difference_error.png")
 plt.close(fig)
-print("wrote", OUT / "01_finite_difference_error.png")
+show(OUT / "01_finite_difference_error.png")
 
 # %% [markdown]
 # **Reading the picture** (`01_finite_difference_error.png`). Read each curve from right to
@@ -179,8 +179,8 @@ check(abs(numeric_b - dL_db) < 1e-8, "chain rule ∂L/∂b agrees with the centr
 # 3. visits the list backwards and, for each value, *adds* `grad · local` to each parent's
 #    gradient. Adding matters: a value used twice gets gradient from both uses.
 #
-# This is the only place in the course where we write an engine ourselves; from the next
-# section on we use the real one.
+# Here the engine handles single numbers; in lesson 2's exercises you write one for arrays,
+# with the same walk. From the next section on, this lesson uses the library's.
 
 # %%
 class Value:
@@ -287,7 +287,7 @@ check(abs(ts.grad.item() - dL_ds) < 1e-12, "tg kept ∂L/∂s for the intermedia
 graph = tg.viz.draw(tL, label="L = (tanh(w·x + b) − y)², w = 0.8, x = −1.5, b = 0.3, y = 0.5; after backward",
                     show_values=True)
 path = tg.viz.render(graph, OUT / "01_neuron_graph.png")
-print("wrote", path)
+show(path)
 
 # %% [markdown]
 # **Reading the picture** (`01_neuron_graph.png`). Boxes are tensors, small ellipses are
@@ -317,7 +317,13 @@ print("wrote", path)
 # 2. `neuron_grads(w, x, b, y)`: `(∂L/∂w, ∂L/∂b)` for `L = (tanh(w·x + b) − y)²`, by the chain
 #    rule, using only `math`.
 #
-# The solutions are in `lessons/solutions/01_derivatives.py`. Try first!
+# The check is strict on purpose. It draws new numbers every run (the seed is printed, and
+# `--seed` repeats a run), and it wants the chain rule's answer to 1e-10, including for saturated
+# neurons where a finite difference is far off: section 1's picture shows why nudging cannot
+# get there. It also watches for `tinygrad_rnn` (or torch) inside your function and says so.
+# `tinygrad-rnn check 1 --hint` gives a nudge, one level deeper each time you ask;
+# `--file PATH` checks a copy instead. One way to write them is in
+# `lessons/solutions/01_derivatives.py`. Try first!
 
 # %%
 print("lesson 1 finished")

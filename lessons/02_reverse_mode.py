@@ -20,7 +20,7 @@ import numpy as np
 
 import tinygrad_rnn as tg
 from tinygrad_rnn.tensor import _consumer_counts, unbroadcast
-from tinygrad_rnn.lessons import check, fast, out_dir
+from tinygrad_rnn.lessons import check, fast, out_dir, show
 
 OUT = out_dir("02_reverse_mode")
 tg.manual_seed(0)
@@ -258,7 +258,10 @@ loss.name = "loss"
 tg.viz.backward_with_grads(loss)
 graph = tg.viz.draw(loss, params=mlp, rankdir="LR",
                     label=f"TinyMLP(3 → 5 → 2), PyTorch init, untrained; loss = mean squared error over a batch of {batch}")
-print("wrote", tg.viz.render(graph, OUT / "02_mlp_graph.png"))
+show(tg.viz.render(graph, OUT / "02_mlp_graph.png"))
+drawn = [n.grad_norm for n in tg.viz.build_graph(loss).tensors() if n.grad_norm]
+print(f"|grad| of the drawn tensors: from {min(drawn):.3g} to {max(drawn):.3g}")
+check(max(drawn) < 100 * min(drawn), "the drawn gradients span less than two orders of magnitude")
 
 # %% [markdown]
 # **Reading the picture** (`02_mlp_graph.png`). Green boxes are the four parameters, named as
@@ -268,9 +271,9 @@ print("wrote", tg.viz.render(graph, OUT / "02_mlp_graph.png"))
 # `sub`, `mul` (the square, with both edges from the same tensor), `sum`, and a multiplication
 # by 1/(number of elements). Follow `|grad|` from right to left: 1 at the loss, then smaller.
 # Compare `hidden` with the (B, 5) box before `tanh`: the `tanh` passes on only `1 − tanh²`
-# of each element's gradient, so the norm drops. All these boxes lie between 1e-1 and 1 on
-# the scale, so the colours barely differ; in lesson 4 the same scale spans many orders of
-# magnitude across time steps.
+# of each element's gradient, so the norm drops. The printout under the picture gives the range
+# of `|grad|` over the boxes: about two orders of magnitude at most, so the colours differ
+# little; in lesson 4 the same scale spans many orders of magnitude across time steps.
 #
 # Now check the layer-1 gradients against NumPy by hand, so we are not only trusting the
 # picture:
@@ -289,16 +292,25 @@ check(np.allclose(mlp.layer1.weight.grad.numpy(), dW1, atol=1e-6), "layer1.weigh
 check(np.allclose(mlp.layer1.bias.grad.numpy(), db1, atol=1e-6), "layer1.bias.grad is the batch sum, as by hand")
 
 # %% [markdown]
-# ## 8. Check yourself
+# ## 8. Build it yourself
 #
-# Open `lessons/exercises/02_reverse_mode.py`, fill in the functions, and run
-# `tinygrad-rnn check 2`.
+# Open `lessons/exercises/02_reverse_mode.py`. It holds a tiny engine in NumPy, in the shape of
+# this library's: a `Node` (a value, its gradient and the op that made it) and a `Function`
+# (one op: `forward` on arrays, `backward` returning one gradient per input), with every
+# `forward` written. You write the rest, and then your engine computes gradients:
 #
-# 1. `sum_to_shape(grad, shape)`: NumPy only. Reduce a broadcast gradient back to `shape`,
-#    as `unbroadcast` does. Sum the leading axes that `shape` lacks, and the axes where `shape`
-#    has size 1.
-# 2. `numeric_grad(fn, x, eps)`: the central-difference gradient of a scalar function of a
-#    NumPy array, one element at a time. This is the heart of `gradcheck`.
+# 1. `sum_to_shape(grad, shape)`: the sum of section 2 that undoes broadcasting;
+# 2. the `backward` of `Add`, `Mul`, `Tanh`, `Sum` and `MatMul`;
+# 3. `consumer_counts(root)`: section 4's counts, with an explicit stack;
+# 4. `backward(root)`: the walk, in Kahn's order (a node goes on once its last consumer has
+#    reported), each op's backward called exactly once.
+#
+# Run `tinygrad-rnn check 2`. It checks each op against the library's gradient on fresh random
+# shapes (with broadcasting), then builds random graphs (diamonds, `a + a`, reused results) in
+# your engine and in `tinygrad_rnn` and compares every leaf's gradient to 1e-10; it also runs a
+# chain of 4 500 ops, deeper than Python's recursion limit. Your engine must not use the library
+# (the check watches for it). `tinygrad-rnn check 2 --hint` gives a nudge, one level deeper each
+# time; one way to write it is in `lessons/solutions/02_reverse_mode.py`.
 
 # %%
 print("lesson 2 finished")

@@ -11,41 +11,12 @@ proves that the page works offline: :func:`open_offline` records what was blocke
 """
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+from tinygrad_rnn.bench.browser import CHROMIUM_ARGS, find_chromium, missing_reason
 
-# Flags for a root user in a container with no network: no sandbox (root), no GPU, and none
-# of the background connections Chromium would otherwise try (and fail) to make.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
-
-
-def find_chromium() -> str | None:
-    """Path of the system Chromium, or None. ``TINYGRAD_RNN_CHROMIUM`` overrides the search."""
-    env = os.environ.get("TINYGRAD_RNN_CHROMIUM")
-    if env:
-        return env if Path(env).exists() else None
-    for path in CHROMIUM_CANDIDATES:
-        if Path(path).exists():
-            return path
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    return found
-
-
-def missing_reason() -> str | None:
-    """Why the browser tests cannot run here, or None when they can."""
-    try:
-        import playwright.sync_api  # noqa: F401,PLC0415
-    except ImportError:
-        return "Playwright for Python is not installed (pip install playwright)"
-    if find_chromium() is None:
-        return "no system Chromium found (apt-get install chromium)"
-    return None
+__all__ = ["CHROMIUM_ARGS", "find_chromium", "missing_reason", "OfflinePage", "open_offline"]
 
 
 class OfflinePage:

@@ -3,6 +3,7 @@
     tinygrad-rnn bench ops                       # fixed cost per recorded op vs PyTorch
     tinygrad-rnn bench lstm --hidden 64,256,512  # one training step, five implementations
     tinygrad-rnn bench tasks                     # the training acceptance figures (real runs)
+    tinygrad-rnn bench explore --steps 200 --hidden 64   # the explorer page: size, first paint
 """
 from __future__ import annotations
 
@@ -34,9 +35,10 @@ def _positive(text: str) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="benchmarks: per-op overhead (ops), training-step speed (lstm|gru|rnn), "
                                      "training acceptance figures (tasks)")
-    p.add_argument("what", choices=["ops", "lstm", "gru", "rnn", "tasks"],
+    p.add_argument("what", choices=["ops", "lstm", "gru", "rnn", "tasks", "explore"],
                    help="ops: fixed cost per recorded op; lstm/gru/rnn: a training step of that layer; "
-                        "tasks: train the acceptance rows and print what they reach")
+                        "tasks: train the acceptance rows and print what they reach; "
+                        "explore: size and opening time of the explorer page")
     p.add_argument("--hidden", type=_sizes, default=[64, 256, 512], help="hidden sizes, e.g. 64,256,512")
     p.add_argument("--batch", type=_positive, default=32)
     p.add_argument("--steps", type=_positive, default=64, help="sequence length T")
@@ -64,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
     if args.what == "tasks":
         from ..bench.tasks import main as bench_tasks
         return bench_tasks(args)
+    if args.what == "explore":
+        from ..bench.explore import main as bench_explore
+        return bench_explore(args)
     if args.what == "ops":
         from ..bench.ops import main as bench_ops
         args.rounds = args.rounds or 15

@@ -35,8 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--steps-per-row", type=int, default=25,
                    help="timeline boxes per row (default: %(default)s: T = 100 fits a 1280 px window)")
-    p.add_argument("--run", default=None, metavar="RUN_DIR",
-                   help="a training run folder with flow.jsonl (from train --record-flow N) instead of --cell")
+    p.add_argument("--run", action="append", default=None, metavar="RUN_DIR",
+                   help="a training run folder with flow.jsonl (from train --record-flow N) instead of --cell; "
+                        "repeat it to compare runs")
     p.add_argument("--out", default="explore.html", help="the page to write (default: %(default)s)")
     p.set_defaults(func=run_explore)
 

@@ -256,32 +256,60 @@ def _default_label(roots: Roots) -> str:
     return "run"
 
 
-def explore_run(run_dir: str | Path, *, title: str | None = None,
+def explore_run(run_dirs: str | Path | Sequence[str | Path], *, title: str | None = None,
                 steps_per_row: int = STEPS_PER_ROW) -> Explorer:
-    """The page for a training run recorded with ``--record-flow N``: the per-step gradient
-    norms of every snapshot under a slider (``#training-step``), the loss curve under it."""
+    """The page for training runs recorded with ``--record-flow N``: the per-step gradient
+    norms of every snapshot under a slider (``#training-step``), the loss curves under it.
+
+    Several run folders (trained with the same snapshot steps) become aligned timelines; the
+    slider then offers the steps that every run recorded.
+    """
     from ..train.flow_record import FLOW_FILE, read_flow, read_losses
-    run_dir = Path(run_dir)
-    snaps = read_flow(run_dir / FLOW_FILE)
-    if not snaps:
-        raise ValueError(f"explore --run: {run_dir / FLOW_FILE} holds no snapshots")
-    first = snaps[0]
+    dirs = [Path(run_dirs)] if isinstance(run_dirs, (str, Path)) else [Path(d) for d in run_dirs]
+    if not dirs:
+        raise ValueError("explore_run: give at least one run folder")
+    per_run: list[dict[int, dict[str, Any]]] = []
+    losses: dict[str, list[list[float | None]]] = {}
+    labels: list[str] = []
+    for d in dirs:
+        snaps = read_flow(d / FLOW_FILE)
+        if not snaps:
+            raise ValueError(f"explore --run: {d / FLOW_FILE} holds no snapshots")
+        run_labels = list(snaps[0]["lanes"])
+        if any(lab in labels for lab in run_labels):       # two runs of one configuration
+            rename = {lab: f"{lab} ({d.name})" for lab in run_labels}
+            for snap in snaps:
+                snap["lanes"] = {rename[k]: v for k, v in snap["lanes"].items()}
+            run_labels = list(rename.values())
+        labels += run_labels
+        per_run.append({int(snap["step"]): snap for snap in snaps})
+        losses[" + ".join(run_labels)] = read_losses(d)
+    common = sorted(set.intersection(*(set(r) for r in per_run)))
+    if not common:
+        raise ValueError(f"explore --run: the runs share no snapshot step ({', '.join(map(str, dirs))}); "
+                         f"record them with the same --record-flow N")
+    snapshots = []
+    for step in common:
+        lanes_at = {}
+        for r in per_run:
+            lanes_at.update(r[step]["lanes"])
+        snapshots.append({"step": step, "loss": per_run[0][step].get("loss") if len(per_run) == 1 else None,
+                          "lanes": lanes_at})
     lanes = []
-    for lab, rec in first["lanes"].items():
+    for lab in labels:
+        rec = snapshots[0]["lanes"][lab]
         parts = [p for p in ("h", "c") if p in rec]
-        T = len(rec[parts[0]])
-        lanes.append({"label": lab, "parts": parts, "steps": list(range(T)),
+        lanes.append({"label": lab, "parts": parts, "steps": list(range(len(rec[parts[0]]))),
                       "norms": {p: rec[p] for p in parts}, "templates": [], "stats": []})
     data = {
-        "title": title or f"Gradient flow over training: {run_dir.name}",
+        "title": title or f"Gradient flow over training: {', '.join(d.name for d in dirs)}",
         "mode": "training",
         "columns": steps_per_row,
         "scale": _scale(),
         "lanes": lanes,
         "templates": [],
         "graphviz": False,
-        "training": {"snapshots": snaps, "loss": read_losses(run_dir),
-                     "info": first.get("info", {})},
+        "training": {"snapshots": snapshots, "loss": losses},
     }
     return Explorer(data)
 

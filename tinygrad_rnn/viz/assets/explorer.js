@@ -259,7 +259,8 @@
     const slider = el("input", {type: "range", id: "training-step", min: "0", max: String(snaps.length - 1), value: String(snaps.length - 1), step: "1"}, host);
     const lossHost = el("div", {id: "loss-chart"}, host);
     const W = 460, H = 150, L = 46, R = 10, T = 8, B = 28;
-    const pts = tr.loss.filter(p => p[1] !== null && isFinite(p[1]));
+    const curves = Object.entries(tr.loss).map(([name, rows]) => [name, rows.filter(p => p[1] !== null && isFinite(p[1]))]);
+    const pts = [].concat(...curves.map(c => c[1]));
     const svg = sel("svg", {viewBox: `0 0 ${W} ${H}`}, lossHost);
     const sMax = Math.max(1, ...pts.map(p => p[0]), ...snaps.map(s => s.step));
     const lMin = Math.min(...pts.map(p => p[1])), lMax = Math.max(...pts.map(p => p[1]));
@@ -267,10 +268,17 @@
     const y = v => T + (H - T - B) * (1 - (v - lMin) / ((lMax - lMin) || 1));
     sel("line", {class: "axis", x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: "#999"}, svg);
     sel("line", {class: "axis", x1: L, x2: L, y1: T, y2: H - B, stroke: "#999"}, svg);
-    if (pts.length) sel("path", {d: pts.map((p, i) => (i ? "L" : "M") + x(p[0]).toFixed(1) + "," + y(p[1]).toFixed(1)).join(""), fill: "none", stroke: "#333", "stroke-width": 1.4}, svg);
-    sel("text", {x: L - 4, y: T + 8, "text-anchor": "end", "font-size": 10}, svg).textContent = fmt(lMax);
-    sel("text", {x: L - 4, y: H - B, "text-anchor": "end", "font-size": 10}, svg).textContent = fmt(lMin);
-    sel("text", {x: (L + W) / 2, y: H - 6, "text-anchor": "middle", "font-size": 10}, svg).textContent = "training step (training loss)";
+    curves.forEach(([name, rows], i) => {
+      if (!rows.length) return;
+      const color = curves.length > 1 ? PALETTE[i % PALETTE.length] : "#333";
+      const path = sel("path", {d: rows.map((p, j) => (j ? "L" : "M") + x(p[0]).toFixed(1) + "," + y(p[1]).toFixed(1)).join(""), fill: "none", stroke: color, "stroke-width": 1.4}, svg);
+      sel("title", {}, path).textContent = name;
+    });
+    if (pts.length) {
+      sel("text", {x: L - 4, y: T + 8, "text-anchor": "end", "font-size": 10}, svg).textContent = fmt(lMax);
+      sel("text", {x: L - 4, y: H - B, "text-anchor": "end", "font-size": 10}, svg).textContent = fmt(lMin);
+    }
+    sel("text", {x: (L + W) / 2, y: H - 6, "text-anchor": "middle", "font-size": 10}, svg).textContent = "training step (training loss" + (curves.length > 1 ? ", one colour per run as in the chart above)" : ")");
     const marker = sel("line", {y1: T, y2: H - B, stroke: "#d62728", "stroke-width": 1.5}, svg);
     function show(i) {
       const s = snaps[i];

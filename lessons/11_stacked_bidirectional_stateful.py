@@ -80,6 +80,20 @@ def table(rows, header):
 # * `h_n`, `c_n`: the **final state of every cell**: (D·L, B, H), one row per
 #   (layer, direction), row = layer·D + direction.
 #
+# In equations, for one layer with input $x_0, \ldots, x_{T-1}$, the two directions run the
+# same kind of cell with their own weights, in opposite orders, and meet only in the output:
+#
+# $$
+# \begin{aligned}
+# \overrightarrow{h}_t &= \mathrm{cell}_{\rightarrow}\big(x_t,\ \overrightarrow{h}_{t-1}\big), & t &= 0, 1, \ldots, T-1 \\
+# \overleftarrow{h}_t &= \mathrm{cell}_{\leftarrow}\big(x_t,\ \overleftarrow{h}_{t+1}\big), & t &= T-1, \ldots, 1, 0 \\
+# \mathrm{output}_t &= \big[\,\overrightarrow{h}_t\ ;\ \overleftarrow{h}_t\,\big] & &\text{(D·H features)}
+# \end{aligned}
+# $$
+#
+# so $\mathrm{output}_t$ depends on the whole sequence, $x_{t+1}, \ldots, x_{T-1}$ included.
+# Layer k+1 reads layer k's $\mathrm{output}_t$ as its $x_t$.
+#
 # Rather than trust this text, let us print what the library actually returns for a few
 # combinations of options.
 

@@ -158,3 +158,101 @@ def test_images_are_small_and_used() -> None:
     text = "".join(p.read_text(encoding="utf-8") for p in doc_pages())
     unused = [p.name for p in images if p.name not in text]
     assert not unused, f"images no page shows: {unused}"
+
+
+# ---- the mathematics renders (KaTeX, vendored, in a real browser) ------------------------
+
+RAW_TEX = re.compile(r"\$\$|\\\(|\\\[|\\(?:frac|mathrm|partial|sigma|tanh|odot|sum|begin|hat|text)\b")
+
+VISIBLE_PROSE = """() => {
+    const article = document.querySelector('article').cloneNode(true);
+    article.querySelectorAll('pre, code, .katex, script').forEach(e => e.remove());
+    return article.innerText;
+}"""
+
+
+def _hook_module():
+    import importlib.util  # noqa: PLC0415
+    spec = importlib.util.spec_from_file_location("_docs_hook_lessons", DOCS / "hooks" / "lessons.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_display_math_inside_a_paragraph_becomes_renderable_inline_math() -> None:
+    fix = _hook_module().display_math_in_text
+    block = "text\n\n$$\n\\begin{aligned} a &= 1 \\\\\nb &= 2 \\end{aligned}\n$$\n"
+    assert fix(block) == block                                     # a block of its own is left alone
+    assert fix("$$x^2$$") == "$$x^2$$"
+    inside = "2. the state gets two terms:\n   $$\\frac{a}{b}, \\qquad c.$$"
+    assert fix(inside) == "2. the state gets two terms:\n   \\(\\displaystyle \\frac{a}{b}, \\qquad c.\\)"
+    assert fix("so $$y$$ holds") == "so \\(\\displaystyle y\\) holds"
+
+
+def test_katex_is_vendored_with_its_licence(site: Path) -> None:
+    import yaml  # noqa: PLC0415
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    scripts = config["extra_javascript"]
+    assert not [s for s in scripts + config["extra_css"] if "://" in s], "maths must not come from a CDN"
+    assert config["theme"].get("font") is False, "the theme must not fetch fonts from a font server"
+    katex_js = next(s for s in scripts if s.endswith("katex.min.js"))
+    folder = site / Path(katex_js).parent
+    assert (folder / "katex.min.js").is_file() and (folder / "katex.min.css").is_file()
+    assert "MIT License" in (folder / "LICENSE").read_text(encoding="utf-8")
+    fonts = {p.name for p in (folder / "fonts").glob("*.woff2")}
+    css = (folder / "katex.min.css").read_text(encoding="utf-8")
+    wanted = set(re.findall(r"fonts/([\w-]+\.woff2)", css))
+    assert wanted and wanted <= fonts, f"fonts the stylesheet needs but the site lacks: {wanted - fonts}"
+
+
+def _lesson_pages(site: Path) -> list[Path]:
+    pages = sorted((site / "lessons").glob("[0-9][0-9]_*/index.html"))
+    assert len(pages) >= 14, pages
+    return pages
+
+
+def test_every_lesson_page_renders_its_mathematics_offline(site: Path, browser, tmp_path: Path) -> None:
+    from browser_support import open_offline  # noqa: PLC0415
+
+    pages = _lesson_pages(site) + [site / "cells" / "index.html"]
+    problems = []
+    for path in pages:
+        name = path.parent.name
+        off = open_offline(browser, path)
+        page = off.page
+        try:
+            page.wait_for_function("document.querySelectorAll('.arithmatex').length === 0 || "
+                                   "document.querySelectorAll('.arithmatex .katex').length === "
+                                   "document.querySelectorAll('.arithmatex').length", timeout=10_000)
+            formulas = page.locator(".arithmatex").count()
+            rendered = page.locator(".arithmatex .katex").count()
+            errors = page.locator(".katex-error").all_inner_texts()
+            prose = page.evaluate(VISIBLE_PROSE)
+            raw = sorted({m.group(0) for m in RAW_TEX.finditer(prose)})
+            fonts = page.evaluate("document.fonts.ready.then(() => document.fonts.check('16px KaTeX_Main'))")
+            if formulas == 0:
+                problems.append(f"{name}: no formula on the page")
+            if rendered != formulas:
+                problems.append(f"{name}: {rendered} of {formulas} formulas rendered")
+            if errors:
+                problems.append(f"{name}: KaTeX could not parse {errors[:2]}")
+            if raw:
+                problems.append(f"{name}: raw LaTeX in the visible text: {raw}")
+            if formulas and not fonts:
+                problems.append(f"{name}: KaTeX's fonts did not load")
+            if off.blocked:
+                problems.append(f"{name}: the page asked the network for {off.blocked[:3]}")
+            if name.startswith("05_"):
+                page.screenshot(path=str(tmp_path / "lesson05.png"))
+                # the aligned LSTM equations: six rows, not one line with the \\ eaten
+                aligned = page.locator(".katex-display", has_text="input gate").first
+                tex = aligned.locator("annotation").text_content() or ""
+                box = aligned.bounding_box()
+                size = float(aligned.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+                if tex.count("\\\\") != 5 or box is None or box["height"] < 5 * size:
+                    problems.append(f"lesson 5's aligned gate equations lost their line breaks "
+                                    f"({tex.count(chr(92) * 2)} breaks, {box and box['height']:.0f} px high)")
+        finally:
+            page.context.close()
+    assert not problems, "\n".join(problems)
+    assert (tmp_path / "lesson05.png").stat().st_size > 20_000      # a real picture was taken

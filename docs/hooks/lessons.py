@@ -58,6 +58,30 @@ def index_markdown(lessons: list) -> str:
     return "\n".join(lines) + "\n"
 
 
+# $$ ... $$ that does not open a paragraph of its own (inside a list item, after text on the
+# same paragraph): arithmatex renders $$ only as a block, so such a formula would show its
+# dollars. It becomes an inline formula in display style, which renders where it stands.
+_DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
+
+
+def display_math_in_text(prose: str) -> str:
+    """Rewrite each ``$$…$$`` that is not a block of its own as ``\\(\\displaystyle …\\)``.
+
+    A block is a ``$$`` that starts a line right after a blank line (or the cell's start); its
+    own ``\\\\`` line breaks and ``&`` alignments are left exactly as written.
+    """
+    def replace(m: re.Match) -> str:
+        before = prose[:m.start()]
+        line_start = before.rsplit("\n", 1)[-1]
+        previous = before[:len(before) - len(line_start) - 1].rsplit("\n", 1)[-1]
+        opens_block = not line_start.strip() and (not before.strip() or not previous.strip())
+        if opens_block:
+            return m.group(0)
+        return "\\(\\displaystyle " + m.group(1).strip() + "\\)"
+
+    return _DISPLAY.sub(replace, prose)
+
+
 def lesson_markdown(lesson: Any) -> str:
     """Percent-format script → Markdown: prose cells as text, code cells as ```python blocks."""
     out: list[str] = []
@@ -71,7 +95,8 @@ def lesson_markdown(lesson: Any) -> str:
         if not body:
             return
         if kind == "markdown":
-            out.extend(ln[2:] if ln.startswith("# ") else ln.lstrip("#") for ln in body)
+            prose = "\n".join(ln[2:] if ln.startswith("# ") else ln.lstrip("#") for ln in body)
+            out.extend(display_math_in_text(prose).split("\n"))
         else:
             out.extend(["```python", *body, "```"])
         out.append("")

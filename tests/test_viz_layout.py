@@ -63,3 +63,134 @@ def test_subgraph_of_one_step_has_the_previous_state_as_an_input():
     assert text.startswith("digraph G {") and "h_1 = o ⊙ ·" in text and "W_hhᵀ" in text
     with pytest.raises(KeyError, match="subgraph: no node with id 'nope'"):
         tg.viz.subgraph(g, ["nope"])
+
+
+def _png_size(path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", head[16:24])
+
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
+
+
+def test_stubs_one_per_use_and_no_edge_from_a_shared_parameter_node():
+    T = 3
+    cell, loss = _unrolled("lstm", T=T)
+    text = tg.viz.to_dot(loss, module=cell)                    # params="stubs" by default
+    g = tg.viz.build_graph(loss, params=cell)
+    param_ids = {n.id for n in g.nodes if n.kind == PARAMETER}
+    # no edge leaves a parameter node itself; its stubs (t<k>s<j>) feed the ops instead
+    sources = re.findall(r"^\t+(\w+) -> ", text, flags=re.M)
+    assert not param_ids & set(sources)
+    assert not any(re.search(rf"^\t+{p} \[label=", text, flags=re.M) for p in param_ids)
+    blocks = _step_blocks(text)
+    assert sorted(blocks) == list(range(T))
+    for t, block in blocks.items():
+        for stub in ("W_ihᵀ", "W_hhᵀ", "b_ih", "b_hh"):        # every step has its own
+            assert block.count(f'label="{stub}"') == 1, (t, stub)
+    shared = tg.viz.to_dot(loss, module=cell, params="shared")
+    w_hh = g.find("weight_hh").id
+    assert len(re.findall(rf"^\t+{w_hh} -> ", shared, flags=re.M)) == T   # one node, T edges
+    hidden = tg.viz.to_dot(loss, module=cell, params="hidden")
+    assert hidden == tg.viz.to_dot(loss, module=cell, hide_params=True)   # the old spelling
+    assert "weight_hh" not in hidden and 'label="b_hh"' not in hidden
+    assert 'color="#1b7837"' not in hidden.split("legend [")[0]     # no parameter outline drawn
+    assert tg.viz.to_dot(loss, params=cell) == text               # params=<Module> still names them
+
+
+def test_bad_params_options_are_clear_errors():
+    cell, loss = _unrolled("rnn", T=2)
+    with pytest.raises(ValueError, match="params must be one of stubs, shared, hidden"):
+        tg.viz.to_dot(loss, params="some")
+    with pytest.raises(ValueError, match="hide_params=True contradicts params='stubs'"):
+        tg.viz.to_dot(loss, params="stubs", hide_params=True)
+    with pytest.raises(ValueError, match="steps_per_row must be a positive integer"):
+        tg.viz.to_dot(loss, collapse=True, steps_per_row=0)
+    with pytest.raises(ValueError, match="tensors must be one of named, all"):
+        tg.viz.to_dot(loss, tensors="some")
+
+
+@pytest.mark.parametrize("kind,gates", [("lstm", ["i", "f", "g", "o", "c", "h"]),
+                                        ("gru", ["r", "z", "n", "h"])])
+def test_gates_are_written_in_one_fixed_order_every_step(kind, gates):
+    T = 4
+    cell, loss = _unrolled(kind, T=T)
+    text = tg.viz.to_dot(loss, module=cell)
+    for t, block in _step_blocks(text).items():
+        found = re.findall(r'label="([a-z])(?:_\d+)? = ', block)
+        assert found == gates, (t, found)
+    # the out-edges keep that order in the layout
+    assert 'graph [ordering="out"]' in text
+
+
+def test_one_minus_z_reads_as_math():
+    cell, loss = _unrolled("gru", T=2)
+    text = tg.viz.to_dot(loss, module=cell)
+    assert text.count('label="1 − z"') == 2 and "sub(1)" not in text
+    g = tg.viz.build_graph(loss)
+    subs = [n for n in g.ops() if n.name == "sub"]
+    assert {n.label for n in subs} == {"1 − z"}
+    a = tg.Tensor([1.0, 2.0], requires_grad=True, name="a")
+    labels = [n.label for n in tg.viz.build_graph(((a - 3.0) * 2.0 / a).sum()).ops()]
+    assert labels == ["a − 3", "· ⊙ 2", "· ÷ a", "sum"]
+
+
+def test_steps_stack_instead_of_running_on():
+    cell, loss = _unrolled("rnn", T=3)
+    text = tg.viz.to_dot(loss, module=cell)
+    g = tg.viz.build_graph(loss)
+    h0, h1 = g.find("h_0").id, g.find("h_1").id
+    cross = [l for l in text.splitlines() if re.match(rf"\t({h0}|{h1}) -> ", l)]
+    assert cross and all('constraint="false"' in l for l in cross)   # h_t does not push step t+1 right
+
+
+def test_collapsed_view_wraps_rows_with_a_label_on_every_row():
+    T, per_row = 23, 10
+    cell, loss = _unrolled("lstm", T=T)
+    text = tg.viz.to_dot(loss, collapse=True, steps_per_row=per_row)
+    rows = re.findall(r"^\t\{rank=same; (.*)\}$", text, flags=re.M)
+    assert len(rows) == 3
+    col = tg.viz.collapse(tg.viz.build_graph(loss, hide_params=True))
+    step_of = {b.id: b.step for b in col.boxes}
+    for r, row in enumerate(rows):
+        ids = row.split("; ")
+        assert ids[0] == f"row{r}"                                 # the label leads the row
+        steps = [step_of[i] for i in ids[1:] if step_of.get(i) is not None]
+        assert steps == list(range(r * per_row, min(T, (r + 1) * per_row)))
+        label = re.search(rf"^\t+row{r} \[label=<(.*)>\]$", text, flags=re.M).group(1)
+        assert "<B>lstm</B>" in label and f"t = {r * per_row}…{min(T, (r + 1) * per_row) - 1}" in label
+    # the state crosses to the next row as a dashed edge: h and c at both wraps
+    wraps = re.findall(r'label="([hc]_\d+)".*style="dashed"', text)
+    assert sorted(wraps) == ["c_19", "c_9", "h_19", "h_9"]
+
+
+def test_collapsed_view_keeps_separate_losses_separate():
+    roots = []
+    for kind in ("rnn", "lstm"):
+        _, loss = _unrolled(kind, T=4)
+        roots.append(loss)
+    g = tg.viz.build_graph(roots, hide_params=True)
+    col = tg.viz.collapse(g)
+    outside = [b for b in col.boxes if b.step is None]
+    assert len(outside) == 2 and all(b.ops == ["sum"] for b in outside)
+    text = tg.viz.collapsed_to_dot(g)
+    rows = re.findall(r"^\t\{rank=same; (.*)\}$", text, flags=re.M)
+    # each loss sits at the end of its own cell's row
+    for row, root in zip(rows, g.roots):
+        assert row.split("; ")[-1] == root
+
+
+@needs_dot
+@pytest.mark.parametrize("argv,max_w,max_h", [
+    (["--cell", "gru", "--steps", "5"], 2500, 2500),
+    (["--cell", "lstm", "--steps", "3", "--hidden", "3"], 2500, 2500),
+    (["--cell", "rnn", "--steps", "50", "--collapse"], 2000, 2500),
+])
+def test_rendered_png_fits(tmp_path, argv, max_w, max_h):
+    from tinygrad_rnn.cli.main import main
+    out = tmp_path / "g.png"
+    assert main(["graph", *argv, "--out", str(out)]) == 0
+    w, h = _png_size(out)
+    assert w <= max_w and h <= max_h, (argv, w, h)
+    assert w >= 600 and h >= 200                               # a real picture, not an empty one

@@ -10,7 +10,7 @@ edge, the hidden state ``h`` as a thin grey one, both labelled. Readable at T = 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .dot import DotOptions, attrs, graph_header, heat_legend_html, html_escape, wrap
 from .graph import OP, Graph, group_key
@@ -49,17 +49,24 @@ class Collapsed:
 
 
 def collapse(graph: Graph) -> Collapsed:
-    """Fold ``graph`` into boxes (deterministic order: first appearance) and links."""
-    box_of_path: dict[tuple[str, ...], Box] = {}
+    """Fold ``graph`` into boxes (deterministic order: first appearance) and links.
+
+    Ops inside a time step fold by their scope path up to ``t=N``. Ops outside any step
+    fold by scope path *and* by what they are connected to: the sums of two separate losses
+    stay two boxes, each next to its own cell.
+    """
+    box_of_path: dict[tuple, Box] = {}
     box_of_node: dict[str, Box] = {}
     producer: dict[str, str] = {e.dst: e.src for e in graph.edges if graph.by_id[e.src].kind == OP}
+    component = _outside_components(graph, producer)
     for n in graph.nodes:
         if n.kind != OP:
             continue
         path, step = group_key(n.scope)
-        box = box_of_path.get(path)
+        key = (path, None) if step is not None else (path, component[n.id])
+        box = box_of_path.get(key)
         if box is None:
-            box = box_of_path[path] = Box(f"b{len(box_of_path)}", path, step)
+            box = box_of_path[key] = Box(f"b{len(box_of_path)}", path, step)
         box.ops.append(n.name)
         box_of_node[n.id] = box
     for n in graph.nodes:                       # a tensor lives in its producer's box
@@ -92,6 +99,31 @@ def collapse(graph: Graph) -> Collapsed:
     return Collapsed(list(box_of_path.values()), list(links.values()), outputs)
 
 
+def _outside_components(graph: Graph, producer: dict[str, str]) -> dict[str, int]:
+    """For ops outside any time step: a number per group of such ops joined through the
+    tensors between them (union-find), so that unrelated ops never share a box."""
+    parent: dict[str, str] = {}
+
+    def find(a: str) -> str:
+        while parent.setdefault(a, a) != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    outside = {n.id for n in graph.nodes if n.kind == OP and group_key(n.scope)[1] is None}
+    for e in graph.edges:                       # tensor -> op: join the op to the tensor's producer
+        op = e.dst
+        made_by = producer.get(e.src)
+        if op in outside and made_by in outside:
+            parent[find(op)] = find(made_by)
+    numbers: dict[str, int] = {}
+    out = {}
+    for n in graph.nodes:
+        if n.id in outside:
+            out[n.id] = numbers.setdefault(find(n.id), len(numbers))
+    return out
+
+
 def _box_label(box: Box, heat: bool) -> str:
     """An HTML-like table: a header row, then one coloured row per state part."""
     if box.step is not None:
@@ -99,7 +131,8 @@ def _box_label(box: Box, heat: bool) -> str:
     else:
         ops = list(dict.fromkeys(box.ops))
         head = ", ".join(ops[:3]) + (", ..." if len(ops) > 3 else "")
-        head += f" ({len(box.ops)} op{'s' if len(box.ops) > 1 else ''})"
+        if len(box.ops) > 1:
+            head += f" ({len(box.ops)} ops)"
     rows = [f'<TR><TD BORDER="0"><FONT POINT-SIZE="10"><B>{html_escape(head)}</B></FONT></TD></TR>']
     for name, norm in box.states:
         if heat and norm is not None:
@@ -113,56 +146,144 @@ def _box_label(box: Box, heat: bool) -> str:
             + "".join(rows) + "</TABLE>")
 
 
+def _lanes(col: Collapsed) -> dict[tuple[str, ...], list[Box]]:
+    """The step boxes of each (layer, direction) path, in processing order."""
+    lanes: dict[tuple[str, ...], list[Box]] = {}
+    for box in col.boxes:
+        if box.step is not None:
+            lanes.setdefault(box.path[:-1], []).append(box)
+    for outer, boxes in lanes.items():
+        boxes.sort(key=lambda b: -b.step if "backward" in outer else b.step)
+    return lanes
+
+
+def _row_label(outer: tuple[str, ...], first: int, last: int) -> str:
+    """The label left of every row: the cell (bold), the rest of its path, the steps."""
+    head = html_escape(outer[0]) if outer else ""
+    rest = html_escape(" · ".join(outer[1:]))
+    steps = f"t = {first}" if first == last else f"t = {first}…{last}"
+    parts = [f"<B>{head}</B>"] if head else []
+    if rest:
+        parts.append(f'<FONT POINT-SIZE="9">{rest}</FONT>')
+    parts.append(f'<FONT POINT-SIZE="9" COLOR="#555555">{steps}</FONT>')
+    return "<BR ALIGN=\"RIGHT\"/>".join(parts) + "<BR ALIGN=\"RIGHT\"/>"
+
+
 def collapsed_to_dot(graph: Graph, opts: DotOptions | None = None) -> str:
-    """DOT text of the collapsed view of ``graph``."""
+    """DOT text of the collapsed view of ``graph``, wrapped into rows.
+
+    Each (layer, direction) path is a lane of step boxes in processing order, cut into rows
+    of at most ``opts.steps_per_row`` steps; every row starts with a label naming the lane
+    and its steps, and rows (then lanes) stack downwards. ``rankdir="TB"`` turns rows into
+    columns. Ops outside any step (a loss) sit at the end of the row that feeds them.
+    """
     opts = opts or DotOptions()
     opts.check()
     col = collapse(graph)
     heat = opts.show_grads and any(n.grad_norm is not None for n in graph.nodes)
-    lines = graph_header(opts)
-    lines.append(f"node {attrs(shape='plaintext', margin='0')}")
-    # Boxes sit in clusters by everything above the step (layer, direction).
-    clusters: dict[tuple[str, ...], list[str]] = {}
+    across = opts.rankdir in ("LR", "RL")        # rows run across the page, stacking downwards
+    header = graph_header(replace(opts, rankdir="TB" if across else "LR"))
+    lines = header + [f"node {attrs(shape='plaintext', margin='0')}"]
+    lanes = _lanes(col)
+    row_of: dict[str, int] = {}                  # node id -> row number
+    rows: list[list[str]] = []                   # row number -> node ids, in order
+    lane_rows: list[list[int]] = []
+    node_line: dict[str, str] = {}
+    for outer, boxes in lanes.items():
+        mine = []
+        for start in range(0, len(boxes), opts.steps_per_row):
+            chunk = boxes[start:start + opts.steps_per_row]
+            r = len(rows)
+            label_id = f"row{r}"
+            node_line[label_id] = f"{label_id} {attrs(label_html=_row_label(outer, chunk[0].step, chunk[-1].step))}"
+            for box in chunk:
+                node_line[box.id] = f"{box.id} {attrs(label_html=_box_label(box, heat))}"
+                row_of[box.id] = r
+            rows.append([label_id] + [b.id for b in chunk])
+            mine.append(r)
+        lane_rows.append(mine)
+    # boxes outside any step, then the outputs: at the end of the row that feeds them
+    feeds: dict[str, list[str]] = {}
+    for link in col.links:
+        feeds.setdefault(link.dst, []).append(link.src)
+    loose: list[str] = []
     for box in col.boxes:
-        outer = box.path[:-1] if box.step is not None else ()
-        line = f"{box.id} {attrs(label_html=_box_label(box, heat))}"
-        clusters.setdefault(outer, []).append(line)
-    k = 0
-    for outer, members in clusters.items():
-        if not outer:
-            lines.extend(members)
-            continue
-        lines.append(f"subgraph cluster_{k} {{")
-        lines.append(f"\tgraph {attrs(label=' / '.join(outer), style='rounded', color='#878787', fontsize='10')}")
-        lines.extend("\t" + m for m in members)
-        lines.append("}")
-        k += 1
+        if box.step is None:
+            node_line[box.id] = f"{box.id} {attrs(label_html=_box_label(box, heat))}"
+            if not _attach(box.id, feeds, row_of, rows):
+                loose.append(box.id)
     for rid, label, norm in col.outputs:
         fill = heat_color(norm) if heat and norm is not None else "#e7d4e8"
         font = text_color(norm) if heat and norm is not None else "#000000"
         text = label + (f"\n|grad| {format_norm(norm)}" if heat and norm is not None else "")
-        lines.append(f"{rid} {attrs(label=text, shape='box', style='filled,bold', color='#762a83', peripheries='2', fillcolor=fill, fontcolor=font, fontsize='10')}")
+        node_line[rid] = f"{rid} {attrs(label=text, shape='box', style='filled,bold', color='#762a83', peripheries='2', fillcolor=fill, fontcolor=font, fontsize='10')}"
+        if not _attach(rid, feeds, row_of, rows):
+            loose.append(rid)
+    for k, mine in enumerate(lane_rows):          # one cluster per lane, its rows inside
+        lines.append(f"subgraph cluster_{k} {{")
+        lines.append(f"\tgraph {attrs(label='', style='rounded', color='#bababa')}")
+        lines.extend("\t" + node_line[i] for r in mine for i in rows[r])
+        lines.append("}")
+    lines.extend(node_line[i] for i in loose)
+    row_labels = [ids[0] for ids in rows]
+    for ids in rows:
+        lines.append("{rank=same; " + "; ".join(ids) + "}")
+    # a grid: row labels in one column, step j of every row of a lane under step j of the row
+    # above (heavy invisible edges pull them straight), lanes one under the other
+    for mine in lane_rows:
+        for a, b in zip(mine, mine[1:]):
+            for x, y in zip(rows[a], rows[b]):
+                lines.append(f"{x} -> {y} [style=\"invis\", weight=\"100\"]")
+    for a, b in zip(lane_rows, lane_rows[1:]):
+        lines.append(f"{rows[a[-1]][0]} -> {rows[b[0]][0]} [style=\"invis\", weight=\"100\"]")
+    for ids in rows:
+        lines.append(f"{ids[0]} -> {ids[1]} [style=\"invis\"]")     # the label leads its row
     ports = {box.id: {_STATE.match(name).group(1) for name, _ in box.states} for box in col.boxes}
     for link in col.links:
         state = _STATE.match(link.name)
         part = state.group(1) if state else ""
-        # attach the edge to the h or c row of each box, so the c path runs row to row
-        src = f"{link.src}:{part}" if part in ports.get(link.src, ()) else link.src
-        dst = f"{link.dst}:{part}" if part in ports.get(link.dst, ()) else link.dst
+        wraps = link.src in row_of and link.dst in row_of and row_of[link.src] != row_of[link.dst]
+        # along a row: from the east side of the h (or c) row of one box to the west side of
+        # the next; a wrap leaves the bottom of a row's last box for the top of the next row
+        on = part in ports.get(link.src, ()) and part in ports.get(link.dst, ())
+        if wraps:
+            src, dst = f"{link.src}:s", f"{link.dst}:n"
+        elif on:
+            src, dst = f"{link.src}:{part}:e", f"{link.dst}:{part}:w"
+        else:
+            src, dst = link.src, link.dst
         width = edge_width(link.grad_norm) if heat else None
-        if part == "c":
+        if wraps:          # the line from the end of one row to the start of the next: thin, dashed
+            color = CELL_STATE_COLOR if part == "c" else HIDDEN_STATE_COLOR
+            lines.append(f"{src} -> {dst} " + attrs(
+                label=f"{link.name}", color=color, fontcolor=color, style="dashed",
+                penwidth=(width or 1.0), constraint="false"))
+        elif part == "c":
             # the cell state: thick, straight, its own colour
             lines.append(f"{src} -> {dst} " + attrs(
-                label="c", color=CELL_STATE_COLOR, fontcolor=CELL_STATE_COLOR,
-                penwidth=(width or 1.0) + 3.0, weight="10"))
+                color=CELL_STATE_COLOR, penwidth=(width or 1.0) + 3.0, weight="10"))
         else:
             lines.append(f"{src} -> {dst} " + attrs(
-                label=part or None, color=HIDDEN_STATE_COLOR, fontcolor=HIDDEN_STATE_COLOR,
-                penwidth=width, weight="2" if part else None))
+                color=HIDDEN_STATE_COLOR, penwidth=width, weight="2" if part else None))
     if opts.legend:
-        rows = heat_legend_html("box colour = |dL/d h_t| (and |dL/d c_t|), log10, clipped") if heat else ""
-        rows += (f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="9"><FONT COLOR="{CELL_STATE_COLOR}"><B>thick teal: c (cell state)</B></FONT>'
-                 f'   <FONT COLOR="{HIDDEN_STATE_COLOR}">grey: h (hidden state); width = |grad| carried</FONT></FONT></TD></TR>')
+        rows_html = heat_legend_html("box colour = |dL/d h_t| (and |dL/d c_t|), log10, clipped") if heat else ""
+        rows_html += (f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="9"><FONT COLOR="{CELL_STATE_COLOR}"><B>thick teal: c (cell state)</B></FONT>'
+                      f'   <FONT COLOR="{HIDDEN_STATE_COLOR}">grey: h (hidden state); width = |grad| carried</FONT></FONT></TD></TR>'
+                      f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="9">dashed: the state carried on to the next row</FONT></TD></TR>')
         lines.append('legend [shape=plaintext, margin="0", label=<<TABLE BORDER="0" CELLBORDER="1" '
-                     f'CELLSPACING="0" CELLPADDING="3">{rows}</TABLE>>]')
+                     f'CELLSPACING="0" CELLPADDING="3">{rows_html}</TABLE>>]')
+        if row_labels:
+            lines.append(f"legend -> {row_labels[0]} [style=\"invis\"]")    # above the first row
     return wrap(lines)
+
+
+def _attach(node_id: str, feeds: dict[str, list[str]], row_of: dict[str, int],
+            rows: list[list[str]]) -> bool:
+    """Put ``node_id`` at the end of a row when what feeds it is that row's last node."""
+    for src in feeds.get(node_id, ()):
+        r = row_of.get(src)
+        if r is not None and rows[r][-1] == src:
+            rows[r].append(node_id)
+            row_of[node_id] = r
+            return True
+    return False

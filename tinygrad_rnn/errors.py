@@ -45,3 +45,8 @@ class AnomalyError(TinygradRNNError, FloatingPointError):
 
 class GradcheckError(TinygradRNNError, AssertionError):
     """Analytic and numeric gradients disagree in ``gradcheck``."""
+
+
+class CheckpointError(TinygradRNNError, ValueError):
+    """A file is not a readable tinygrad_rnn checkpoint (damaged, truncated, crafted, foreign,
+    newer version), or an object cannot be saved into one. The message names the file."""

@@ -8,20 +8,31 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import shlex
 from typing import Any
 
 from .main import CLIError
 
+# `--resume` takes every setting from the checkpoint. These may be given again with a new
+# value (the change is printed); any other setting that differs is refused with a list of the
+# differences, since it would change the model, the optimizer or the data the run sees.
+RESUME_OVERRIDABLE = ("lr", "steps", "epochs", "clip")
+# settings that change how the run reports, not what it computes
+RESUME_FREE = ("device", "out", "resume", "eval_every", "log_every", "no_progress")
+
 
 def _positive(kind: type) -> Any:
+    name = "integer" if kind is int else "number"
+
     def parse(text: str) -> Any:
         try:
             value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text}")
+        except (ValueError, OverflowError):
+            raise argparse.ArgumentTypeError(f"expected a positive {name}, got {text!r}") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive finite {name}, got {text!r}")
         return value
     return parse
 
@@ -31,8 +42,38 @@ def _non_negative_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+    if not 0 <= value < 2 ** 32:
+        raise argparse.ArgumentTypeError(f"a seed is an integer from 0 to 2**32 - 1, got {text}")
     return value
 
 
@@ -52,19 +93,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=_positive(float), help="learning rate (default: the task's)")
     p.add_argument("--optimizer", choices=["adam", "sgd", "rmsprop", "adagrad"], default="adam")
     p.add_argument("--clip", type=_non_negative_float, help="clip the global gradient norm to this (0: off)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--out", default=None, help="run folder (default: runs/TASK-CELL)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
     p.add_argument("--eval-every", type=_positive(int), default=None, help="evaluate and checkpoint every N steps")
     p.add_argument("--log-every", type=_positive(int), default=10, help="write the training loss every N steps")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs only)")
-    p.add_argument("--forget-bias", type=float, default=None,
+    p.add_argument("--forget-bias", type=_finite_float, default=None,
                    help="LSTM: TensorFlow's constant added to the forget gate's input at every step (e.g. 1)")
     p.add_argument("--unit-forget-bias", action="store_true",
                    help="LSTM: start the forget bias at 1, as Keras does (it is then trained)")
     p.add_argument("--primitive", action="store_true",
                    help="run the cells as recorded primitive ops instead of the fused kernels (slower)")
+    p.add_argument("--record-flow", type=_positive(int), default=None, metavar="N",
+                   help="every N steps, store how much gradient reaches each time step (flow.jsonl in the "
+                        "run folder; view it with: tinygrad-rnn explore --run OUT)")
     task = p.add_argument_group("task options")
     task.add_argument("--T", type=_positive(int), default=100, help="adding: sequence length")
     task.add_argument("--variant", choices=["1997", "simple"], default="1997", help="adding: which definition")
@@ -83,10 +127,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = sub.add_parser("sample", help="sample text from a character-model checkpoint")
     s.add_argument("--checkpoint", required=True)
-    s.add_argument("--prime", default="The ")
-    s.add_argument("--length", type=int, default=500)
+    s.add_argument("--prime", default=None,
+                   help='text to start from (default: "The " when the model knows those characters, else '
+                        'a random character; "" also starts from a random character)')
+    s.add_argument("--length", type=_non_negative_int, default=500)
     s.add_argument("--temperature", type=_positive(float), default=0.8)
-    s.add_argument("--seed", type=int, default=None)
+    s.add_argument("--seed", type=_seed, default=None)
     s.add_argument("--device", default="cpu")
     s.set_defaults(func=run_sample)
 
@@ -96,22 +142,153 @@ def _optimizer(name: str, params: list, lr: float) -> Any:
     return {"adam": optim.Adam, "sgd": optim.SGD, "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}[name](params, lr=lr)
 
 
+def _given(args: argparse.Namespace) -> set[str]:
+    """The settings given on the command line (the others took their defaults)."""
+    from .main import build_parser
+    argv = getattr(args, "argv", None)
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    train = sub.choices["train"]
+    if argv is None:     # called without a command line: anything that is not the default counts
+        return {a.dest for a in train._actions if getattr(args, a.dest, None) != a.default}
+    for action in train._actions:
+        action.default = argparse.SUPPRESS
+    train._defaults.clear()
+    return set(vars(parser.parse_args(argv))) - {"command"}
+
+
+def _settings_for_resume(args: argparse.Namespace, path: str) -> dict[str, tuple[Any, Any]]:
+    """Take the checkpoint's settings for everything not given again; return the changes
+    made to overridable ones; refuse any other difference (listing all of them)."""
+    from .. import checkpoint
+    header = checkpoint.read_header(path)
+    stored = (header.get("config") or {}).get("args") if isinstance(header.get("config"), dict) else None
+    if not isinstance(stored, dict):
+        raise CLIError(f"--resume: {path} was not written by tinygrad-rnn train")
+    given = _given(args)
+    changes: dict[str, tuple[Any, Any]] = {}
+    refused = []
+    for key, old in stored.items():
+        if key in RESUME_FREE or not hasattr(args, key):
+            continue
+        new = getattr(args, key)
+        if key not in given:
+            setattr(args, key, old)
+        elif new != old:
+            flag = "--" + key.replace("_", "-") if key != "task" else "the task"
+            if key in RESUME_OVERRIDABLE:
+                changes[key] = (old, new)
+            else:
+                refused.append(f"{flag} {'default' if old is None else old!r} in the checkpoint, {new!r} now")
+    if refused:
+        raise CLIError(f"--resume: {path} was trained with other settings: {'; '.join(refused)}. Only "
+                       f"{', '.join('--' + k for k in RESUME_OVERRIDABLE)} may change on resume; train into "
+                       f"another --out folder to change the others")
+    return changes
+
+
+def _prepare_out(out: str) -> None:
+    """The run folder exists and takes files, or a clear error says why not."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise CLIError(f"--out {out} is a file, not a folder; name a folder for the run's files")
+    try:
+        os.makedirs(out, exist_ok=True)
+        probe = os.path.join(out, f".write-test-{os.getpid()}")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as e:
+        raise CLIError(f"--out {out}: cannot write there ({e.strerror or e})") from None
+
+
+def _sequence_length(args: argparse.Namespace) -> int:
+    return {"adding": int(args.T * 1.1) + 1, "copy": args.lag + 2 * args.k, "charlm": args.bptt,
+            "reber": 40, "digits": 8, "mnist": 28}.get(args.task, 100)
+
+
+def _check_memory(args: argparse.Namespace, hidden: int, batch: int) -> None:
+    """Refuse sizes whose arrays cannot fit in this machine's memory (rather than starting to
+    allocate and being killed). A rough upper estimate: float32 weights with their gradients
+    and two optimizer moments, the activations kept for backward and their gradients, and the
+    task's test set."""
+    gates = {"rnn": 1, "gru": 3, "gru-cho": 3}.get(args.cell, 4)
+    inputs = {"adding": 2, "copy": 10, "charlm": args.embedding, "reber": 7, "digits": 8}.get(args.task, 28)
+    seq, layers = _sequence_length(args), args.layers
+    params = layers * gates * hidden * (max(inputs, hidden) + hidden + 2) + hidden * 256
+    activations = max(batch, 512) * seq * hidden * (gates + 3) * layers
+    test_set = {"adding": 2560 * seq * 3, "copy": 512 * seq * 20}.get(args.task, 0)
+    need = 4 * (4 * params + 2 * activations) + 8 * test_set
+    try:
+        have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return
+    if need > have:
+        raise CLIError(f"these sizes need about {need / 2 ** 30:.0f} GiB (hidden {hidden}, {layers} layer(s), batch "
+                       f"{batch}, sequence length {seq}); this machine has {have / 2 ** 30:.0f} GiB")
+
+
+def _describe_task(task: Any) -> str:
+    """The task and its size, for the run's header line."""
+    o = task.options
+    if task.name == "adding":
+        size = f"T {o['T']}..{int(o['T'] * 1.1)}" if o["variant"] == "1997" else f"T {o['T']}"
+        return f"adding ({o['variant']} variant, {size})"
+    if task.name == "copy":
+        return f"copy ({o['k']} symbols after {o['lag']} blank steps)"
+    if task.name == "charlm":
+        return f"charlm ({len(task.corpus.train)} training characters, {task.vocab_size} symbols, bptt {o['bptt']})"
+    if hasattr(task, "x_train"):
+        return f"{task.name} ({len(task.x_train)} training images of {task.x_train.shape[1]} steps)"
+    return task.name
+
+
+def _describe_cell(cell: str, options: dict[str, Any]) -> str:
+    if cell not in ("lstm", "peephole", "lstm1997"):
+        return cell
+    if cell == "lstm1997":
+        return "lstm1997 (no forget gate)"
+    if "forget_bias" in options:
+        return f"{cell}, forget bias {options['forget_bias']:g} (constant, TensorFlow's)"
+    if options.get("unit_forget_bias"):
+        return f"{cell}, forget-gate bias starts at 1 (trained, Keras's unit_forget_bias)"
+    return f"{cell}, forget-gate bias starts at 0"
+
+
 def run_train(args: argparse.Namespace) -> int:
     import tinygrad_rnn as tg
-    from ..train import Run, SequenceModel, make_task
-    from ..train.loop import device_ready
+    from ..train import Run, SequenceModel, TASKS, make_task
+    from ..train.loop import CHECKPOINT, device_ready
 
+    out = args.out or os.path.join("runs", f"{args.task}-{args.cell}")
+    changes: dict[str, tuple[Any, Any]] = {}
+    if args.resume:
+        path = os.path.join(out, CHECKPOINT)
+        if not os.path.exists(path):
+            raise CLIError(f"--resume: no checkpoint at {path}")
+        changes = _settings_for_resume(args, path)
     device = device_ready(args.device)
     if args.data and not os.path.exists(args.data):
         raise CLIError(f"--data {args.data}: no such file or folder")
+    d = TASKS[args.task].defaults
+    batch = args.batch or d["batch"]
+    hidden = args.hidden or d["hidden"]
+    if args.task != "charlm":
+        _check_memory(args, hidden, batch)
+    _prepare_out(out)
     tg.manual_seed(args.seed)
     try:
         task = make_task(args.task, seed=args.seed, device=device, T=args.T, variant=args.variant, data=args.data,
                          bptt=args.bptt, embedding=args.embedding, k=args.k, lag=args.lag)
     except ValueError as e:
         raise CLIError(str(e)) from None
-    d = task.defaults
-    batch = args.batch or d["batch"]
+    if args.task == "charlm":
+        need = batch * args.bptt + 1
+        if len(task.corpus.train) < need:
+            raise CLIError(f"charlm: the training text ({len(task.corpus.train)} characters, the first 90% of "
+                           f"{args.data or 'the corpus'}) is too short for --batch {batch} streams of --bptt "
+                           f"{args.bptt} characters (needs at least {need}); use a longer text or smaller "
+                           f"--batch/--bptt")
+        _check_memory(args, hidden, batch)
     steps = args.steps or d["steps"]
     if args.epochs:
         per_epoch = task.steps_per_epoch(batch)
@@ -119,38 +296,46 @@ def run_train(args: argparse.Namespace) -> int:
             raise CLIError(f"--epochs: the {args.task} task draws fresh data every step; use --steps")
         steps = max(1, int(round(args.epochs * per_epoch)))
     clip = d["clip"] if args.clip is None else args.clip
-    cell_options: dict = {}
+    cell_options: dict = dict(d.get("cell_options", {})) if args.cell in ("lstm", "peephole") and \
+        args.forget_bias is None and not args.unit_forget_bias else {}
     if args.forget_bias is not None or args.unit_forget_bias:
         if "lstm" not in args.cell and args.cell != "peephole":
             raise CLIError(f"--forget-bias and --unit-forget-bias apply to LSTM cells, not --cell {args.cell}")
+        if args.cell == "lstm1997":
+            raise CLIError("--forget-bias and --unit-forget-bias need a forget gate; --cell lstm1997 has none")
         if args.forget_bias is not None:
             cell_options["forget_bias"] = args.forget_bias
         if args.unit_forget_bias:
             cell_options["unit_forget_bias"] = True
-    model = SequenceModel(task.input_size, args.hidden or d["hidden"], task.output_size, cell=args.cell,
+    model = SequenceModel(task.input_size, hidden, task.output_size, cell=args.cell,
                           num_layers=args.layers, vocab_size=task.vocab_size,
                           embedding_dim=getattr(task, "embedding_dim", None), fused=not args.primitive,
                           cell_options=cell_options).to(device)
-    optimizer = _optimizer(args.optimizer, model.parameters(), args.lr or d["lr"])
-    out = args.out or os.path.join("runs", f"{args.task}-{args.cell}")
-    stored_args = {k: v for k, v in vars(args).items() if k != "func"}
+    lr = args.lr or d["lr"]
+    optimizer = _optimizer(args.optimizer, model.parameters(), lr)
+    stored_args = {k: v for k, v in vars(args).items() if k not in ("func", "argv", "command")}
     run = Run(task, model, optimizer, out, clip or None, batch, stored_args)
+    argv = getattr(args, "argv", None)
+    if argv is not None:
+        run.resume_hint = "tinygrad-rnn " + shlex.join(list(argv) + ([] if args.resume else ["--resume"]))
     if args.resume:
-        if not os.path.exists(run.checkpoint_path):
-            raise CLIError(f"--resume: no checkpoint at {run.checkpoint_path}")
-        try:
-            run.resume(run.checkpoint_path)
-        except ValueError as e:
-            raise CLIError(str(e)) from None
-        print(f"resumed from {run.checkpoint_path} at step {run.step}")
+        run.resume(run.checkpoint_path)
+        if "lr" in changes:     # the optimizer's state brought the old rate back
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+        changed = ", ".join(f"--{k} {'default' if a is None else a} -> {b}" for k, (a, b) in changes.items())
+        print(f"resumed from {run.checkpoint_path} at step {run.step}" + (f"; changed {changed}" if changes else ""))
     elif os.path.exists(os.path.join(out, "metrics.jsonl")):
         os.remove(os.path.join(out, "metrics.jsonl"))   # a fresh run starts a fresh log
-    print(f"{args.task}: {args.cell}{' ' + str(cell_options) if cell_options else ''}, hidden {model.config['hidden_size']}, {model.num_parameters()} parameters, "
-          f"{steps} steps of batch {batch}, {args.optimizer} lr {args.lr or d['lr']}, clip {clip or 'off'}, {device}")
+    print(f"{_describe_task(task)}: {_describe_cell(args.cell, cell_options)}, hidden {hidden}, "
+          f"{model.num_parameters()} parameters, {steps} steps of batch {batch}, {args.optimizer} lr {lr:g}, "
+          f"clip {clip or 'off'}, seed {args.seed}, {device}")
     try:
         result = run.train(steps, eval_every=args.eval_every or max(1, steps // 5), log_every=args.log_every,
                            progress=not args.no_progress)
-    except ValueError as e:   # data that cannot fill a batch, a corpus too short for --bptt, ...
+    except ValueError as e:   # data that cannot fill a batch, ...
+        if isinstance(e, tg.TinygradRNNError):
+            raise
         raise CLIError(str(e)) from None
     print(f"final: {result['summary']}" if result else "no evaluation ran")
     print(f"wrote {out}/metrics.jsonl, {out}/loss.png and {out}/checkpoint.npz")

@@ -7,22 +7,88 @@ files a run leaves in its folder.
 
 A checkpoint holds everything the run depends on — weights, optimizer moments, the task's
 data generator and the library's random generator — so ``--resume`` continues with exactly
-the numbers an uninterrupted run would have produced. Ctrl-C saves one and stops cleanly.
+the numbers an uninterrupted run would have produced.
+
+Stopping: SIGINT (Ctrl-C), SIGTERM (``kill``, ``timeout``, job schedulers) and SIGHUP (the
+terminal closed) only raise a flag while :meth:`Run.train` runs; the step in progress
+finishes, a checkpoint is saved at that step boundary and :class:`TrainingInterrupted` is
+raised. A second signal stops at once (:class:`TrainingInterrupted` with ``saved=False``):
+saves are atomic, so the last checkpoint on disk stays whole. Where no handler can be
+installed (a thread other than the main one) a KeyboardInterrupt that lands before the
+parameter update rolls the step back — the task's data position and the random generator
+are put back to where the step began — so the checkpoint is again a step boundary.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
+import signal
 import sys
+import threading
 import time
 from typing import Any, Callable
 
 from .. import backend, checkpoint
+from ..errors import TinygradRNNError
 from ..nn.clip import clip_grad_norm
 from .models import SequenceModel
 from .tasks import Task
 
 CHECKPOINT = "checkpoint.npz"
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training stopped on a signal. ``saved``: a checkpoint of step ``step`` was written to
+    ``checkpoint_path`` at a step boundary; ``exit_code``: 128 + the signal's number."""
+
+    def __init__(self, signal_name: str, step: int, checkpoint_path: str, saved: bool,
+                 resume_hint: str | None = None) -> None:
+        self.signal_name, self.step, self.checkpoint_path, self.saved = signal_name, step, checkpoint_path, saved
+        self.exit_code = 128 + int(getattr(signal, signal_name, signal.SIGINT))
+        hint = resume_hint or "the same command plus --resume"
+        if saved:
+            text = (f"stopped by {signal_name} at step {step}; checkpoint saved to {checkpoint_path}; "
+                    f"resume with: {hint}")
+        else:
+            text = (f"stopped at once by a second {signal_name}; the last complete checkpoint "
+                    f"{checkpoint_path} is kept; resume with: {hint}")
+        super().__init__(text)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class TrainingDiverged(TinygradRNNError, FloatingPointError):
+    """The training loss became NaN or infinite; the last checkpoint (from before) is kept."""
+
+
+class _StopFlag:
+    """While active: the first SIGINT/SIGTERM/SIGHUP sets ``name``; the second raises
+    TrainingInterrupted(saved=False) at once. Restores the previous handlers on exit."""
+
+    def __init__(self, run: "Run") -> None:
+        self.run, self.name, self.previous = run, None, {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if self.name is None:
+            self.name = name
+            return
+        raise TrainingInterrupted(name, self.run.step, self.run.checkpoint_path, saved=False,
+                                  resume_hint=self.run.resume_hint)
+
+    def __enter__(self) -> "_StopFlag":
+        if threading.current_thread() is threading.main_thread():
+            for name in STOP_SIGNALS:
+                if hasattr(signal, name):
+                    self.previous[name] = signal.signal(getattr(signal, name), self._handle)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for name, handler in self.previous.items():
+            signal.signal(getattr(signal, name), handler)
 
 
 class Run:
@@ -34,6 +100,10 @@ class Run:
         self.out_dir, self.clip, self.batch_size, self.args = out_dir, clip, batch_size, args
         self.step = 0
         self.history: list[dict[str, Any]] = []
+        # shown in the message of an interrupted run (the CLI puts its own command line here)
+        self.resume_hint: str | None = None
+        # every N steps, a gradient-flow snapshot into flow.jsonl (0: off); see flow_record.py
+        self.record_flow = 0
         os.makedirs(out_dir, exist_ok=True)
 
     # -- checkpoints --
@@ -49,15 +119,24 @@ class Run:
 
     def resume(self, path: str) -> None:
         """Load weights, optimizer, step, task and random state from ``path``."""
-        ckpt = checkpoint.load(path, restore_rng=True)
         header = checkpoint.read_header(path)
-        if header["config"]["model"] != self.model.config:
-            raise ValueError(f"--resume: {path} holds a model built with {header['config']['model']}, "
-                             f"but this run builds {self.model.config}")
-        self.model.load_state_dict(ckpt["model"])
-        self.optimizer.load_state_dict(ckpt["optimizer"])
-        self.task.load_state_dict(ckpt["task_state"])
-        self.step = int(ckpt["step"])
+        config = header.get("config")
+        if not isinstance(config, dict) or not isinstance(config.get("model"), dict):
+            raise checkpoint.CheckpointError(f"--resume: {path} is not a checkpoint of a training run")
+        if config["model"] != self.model.config:
+            raise checkpoint.CheckpointError(f"--resume: {path} holds a model built with {config['model']}, "
+                                             f"but this run builds {self.model.config}")
+        rng = backend.get_rng_state()
+        ckpt = checkpoint.load(path, restore_rng=True)
+        try:
+            self.model.load_state_dict(ckpt["model"])
+            self.optimizer.load_state_dict(ckpt["optimizer"])
+            self.task.load_state_dict(ckpt["task_state"])
+            self.step = int(ckpt["step"])
+        except (KeyError, TypeError, ValueError, IndexError, TinygradRNNError) as e:
+            backend.set_rng_state(rng)
+            raise checkpoint.CheckpointError(f"--resume: {path} does not fit this run: {type(e).__name__}: {e}") \
+                from None
         self.history = _read_metrics(os.path.join(self.out_dir, "metrics.jsonl"), self.step)
 
     # -- the loop --
@@ -70,38 +149,73 @@ class Run:
         bar = _progress(total=steps, initial=self.step, enabled=progress, desc=desc or self.task.name)
         last_eval = None
         t0, seen = time.perf_counter(), 0
-        try:
-            while self.step < steps:
-                self.model.train()
-                loss = self.task.train_loss(self.model, self.batch_size, self.step)
-                self.optimizer.zero_grad()
-                loss.backward()
-                grad_norm = clip_grad_norm(self.model.parameters(), self.clip) if self.clip else None
-                self.optimizer.step()
-                self.step += 1
-                seen += self.batch_size
-                value = loss.item()
-                if self.step % log_every == 0:   # by step number alone, so a resumed run logs the same steps
-                    rate = seen / max(time.perf_counter() - t0, 1e-9)
-                    self._log({"step": self.step, "loss": value, "grad_norm": grad_norm, "seq_per_s": rate})
-                    bar.set_postfix(loss=f"{value:.4f}", seq_s=f"{rate:.0f}")
-                bar.update(1)
-                if self.step % eval_every == 0 or self.step == steps:
-                    last_eval = self.evaluate()
-                    if verbose:
-                        bar.write(f"step {self.step}: {last_eval['summary']}")
-                    if on_eval:
-                        on_eval(last_eval)
-                    self.save()
-        except KeyboardInterrupt:
-            bar.close()
-            path = self.save()
-            print(f"\ninterrupted at step {self.step}: checkpoint saved to {path}; "
-                  f"continue with the same command plus --resume")
-            raise
+        if self.record_flow and self.step == 0:
+            self._record_flow()                 # where training starts
+        with _StopFlag(self) as stop:
+            try:
+                while self.step < steps and stop.name is None:
+                    # where the step begins: enough to roll it back before the parameters change
+                    before = (self.task.state_dict(), backend.get_rng_state())
+                    updating = False
+                    try:
+                        self.model.train()
+                        loss = self.task.train_loss(self.model, self.batch_size, self.step)
+                        self.optimizer.zero_grad()
+                        loss.backward()
+                        grad_norm = clip_grad_norm(self.model.parameters(), self.clip) if self.clip else None
+                        updating = True
+                        self.optimizer.step()
+                        self.step += 1
+                        updating = False
+                    except TrainingInterrupted:
+                        raise
+                    except KeyboardInterrupt:
+                        bar.close()
+                        if updating:      # half-updated parameters: keep the checkpoint on disk
+                            raise TrainingInterrupted("SIGINT", self.step, self.checkpoint_path, saved=False,
+                                                      resume_hint=self.resume_hint) from None
+                        self.task.load_state_dict(before[0])
+                        backend.set_rng_state(before[1])
+                        self.optimizer.zero_grad()
+                        raise self._stopped("SIGINT") from None
+                    seen += self.batch_size
+                    value = loss.item()
+                    if not math.isfinite(value):
+                        self._log({"step": self.step, "loss": value, "grad_norm": grad_norm})
+                        raise TrainingDiverged(
+                            f"train: the loss became {value} at step {self.step} ({self.task.name}, "
+                            f"{type(self.optimizer).__name__} lr {self.optimizer.param_groups[0].get('lr')}); "
+                            f"the last checkpoint is kept; try a lower learning rate or gradient clipping")
+                    if self.step % log_every == 0:   # by step number alone, so a resumed run logs the same steps
+                        rate = seen / max(time.perf_counter() - t0, 1e-9)
+                        self._log({"step": self.step, "loss": value, "grad_norm": grad_norm, "seq_per_s": rate})
+                        bar.set_postfix(loss=f"{value:.4f}", seq_s=f"{rate:.0f}")
+                    bar.update(1)
+                    if self.record_flow and self.step % self.record_flow == 0:
+                        self._record_flow()
+                    if self.step % eval_every == 0 or self.step == steps:
+                        last_eval = self.evaluate()
+                        if verbose:
+                            bar.write(f"step {self.step}: {last_eval['summary']}")
+                        if on_eval:
+                            on_eval(last_eval)
+                        self.save()
+                if stop.name is not None and self.step < steps:     # (a run that just finished is not stopped)
+                    bar.close()
+                    raise self._stopped(stop.name)
+            except TrainingInterrupted:
+                bar.close()
+                raise
+            except KeyboardInterrupt:      # between steps (logging, evaluation): the step is complete
+                bar.close()
+                raise self._stopped("SIGINT") from None
         bar.close()
         self.plot()
         return last_eval
+
+    def _stopped(self, signal_name: str) -> TrainingInterrupted:
+        path = self.save()
+        return TrainingInterrupted(signal_name, self.step, path, saved=True, resume_hint=self.resume_hint)
 
     def evaluate(self) -> dict[str, Any]:
         self.model.eval()
@@ -109,10 +223,17 @@ class Run:
         self._log({"step": self.step, "eval": {k: v for k, v in result.items() if k != "confusion"}})
         return result
 
+    def _record_flow(self) -> None:
+        """One gradient-flow snapshot of the model as it is now (changes nothing in the run)."""
+        from .flow_record import append_snapshot, flow_label, measure_flow
+        record = measure_flow(self.model, self.task, self.batch_size, self.step)
+        append_snapshot(self.out_dir, self.step, flow_label(self.model.config), record,
+                        info={"task": self.task.name})
+
     def _log(self, record: dict[str, Any]) -> None:
         self.history.append(record)
         with open(os.path.join(self.out_dir, "metrics.jsonl"), "a") as f:
-            f.write(json.dumps(record) + "\n")
+            f.write(json.dumps(strict_json(record), allow_nan=False) + "\n")
 
     def plot(self) -> str | None:
         """Write ``loss.png``: training loss per logged step, evaluation score on a second axis."""
@@ -145,16 +266,47 @@ class Run:
         return path
 
 
+def strict_json(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with every NaN or infinity replaced by ``null`` (strict JSON has neither) and
+    a ``nonfinite`` field saying which keys held what, e.g. ``{"loss": "nan"}``."""
+    why: dict[str, str] = {}
+
+    def clean(value: Any, key: str) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v, f"{key}.{k}" if key else k) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v, f"{key}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, float) and not math.isfinite(value):
+            why[key] = "nan" if value != value else ("inf" if value > 0 else "-inf")
+            return None
+        return value
+
+    out = clean(record, "")
+    if why:
+        out["nonfinite"] = why
+    return out
+
+
 def _read_metrics(path: str, up_to_step: int) -> list[dict[str, Any]]:
     """Earlier records of a resumed run (those after the checkpoint's step are dropped and
-    the file is rewritten, so the resumed run appends exactly where the checkpoint was)."""
+    the file is rewritten, so the resumed run appends exactly where the checkpoint was).
+    A line cut short by a killed process is dropped too."""
     if not os.path.exists(path):
         return []
-    with open(path) as f:
-        records = [json.loads(line) for line in f if line.strip()]
+    records = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and isinstance(record.get("step"), int):
+                records.append(record)
     kept = [r for r in records if r["step"] <= up_to_step]
-    with open(path, "w") as f:
-        f.writelines(json.dumps(r) + "\n" for r in kept)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.writelines(json.dumps(r, allow_nan=False) + "\n" for r in kept)
+    os.replace(tmp, path)
     return kept
 
 

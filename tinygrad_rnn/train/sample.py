@@ -14,20 +14,31 @@ from ..tensor import Tensor
 from .models import SequenceModel
 
 
-def sample_text(model: SequenceModel, vocab: str, prime: str, length: int, temperature: float = 1.0,
+DEFAULT_PRIME = "The "
+
+
+def sample_text(model: SequenceModel, vocab: str, prime: str | None, length: int, temperature: float = 1.0,
                 seed: int | None = None) -> str:
-    """``prime`` followed by ``length`` sampled characters."""
+    """``prime`` followed by ``length`` sampled characters.
+
+    ``prime=None`` starts from ``"The "`` when the vocabulary has those characters; an empty
+    prime (or ``None`` with a vocabulary that lacks them, e.g. a lowercase corpus) starts from
+    one character drawn uniformly from the vocabulary with the same ``seed``."""
     if temperature <= 0:
         raise ValueError(f"sample: temperature must be positive, got {temperature}")
     if length < 0:
         raise ValueError(f"sample: length must be >= 0, got {length}")
+    if not vocab:
+        raise ValueError("sample: the model's vocabulary is empty")
     stoi = {ch: i for i, ch in enumerate(vocab)}
+    if prime is None:
+        prime = DEFAULT_PRIME if all(ch in stoi for ch in DEFAULT_PRIME) else ""
     unknown = sorted({ch for ch in prime if ch not in stoi})
     if unknown:
         raise ValueError(f"sample: the prime contains characters the model never saw: {unknown!r}")
-    if not prime:
-        prime = vocab[0]
     rng = np.random.default_rng(seed)
+    if not prime:
+        prime = vocab[int(rng.integers(len(vocab)))]
     device = model.parameters()[0].device
     model.eval()
     out = list(prime)

@@ -267,6 +267,10 @@ class CharLMTask(Task):
                  embedding: int = 64, **kw: Any) -> None:
         super().__init__(seed, device, data=data, bptt=bptt, embedding=embedding)
         self.corpus = CharCorpus.from_file(data) if data else CharCorpus.python_docs()
+        if len(self.corpus.valid) <= bptt:
+            raise ValueError(f"charlm: the validation text ({len(self.corpus.valid)} characters, the last 10% of "
+                             f"{data or 'the corpus'}) is shorter than --bptt {bptt} + 1; use a longer text or a "
+                             f"smaller --bptt")
         self.vocab_size = self.input_size = self.output_size = self.corpus.vocab_size
         self.embedding_dim, self.bptt = embedding, bptt
         self.carry: Any = None       # the detached state carried from one window to the next

@@ -45,16 +45,12 @@ def backward_walk(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
     ready = [t for t in {id(r): r for r in roots}.values() if not pending.get(id(t))]
     while ready:
         t = ready.pop()
-        g = grads.pop(id(t), None)
-        ctx = t._ctx
+        g = grads.pop(id(t), None)       # complete: every consumer has sent its share
         if g is not None:
             if t._hooks:
                 g = _run_hooks(t, g)
-            if found is not None:
-                if id(t) in found:
-                    found[id(t)] = _owned(g, handed_out)
-            elif ctx is None or t._retain:
-                _accumulate_grad(t, g, handed_out)
+            _deliver(t, g, found, handed_out)
+        ctx = t._ctx
         if ctx is None:
             continue
         in_grads = _op_backward(ctx, t, g, create_graph)
@@ -114,6 +110,16 @@ def _run_hooks(t: Tensor, g: Any) -> Any:
         if new is not None:
             g = new if recorded else (new.data if isinstance(new, Tensor) else new)
     return g
+
+
+def _deliver(t: Tensor, g: Any, found: dict[int, Any] | None, handed_out: set[int]) -> None:
+    """Where ``t``'s complete gradient goes: to ``found`` if ``tg.grad`` asked for ``t``, else
+    into ``.grad`` of a leaf or a ``retain_grad()`` tensor. Others only pass theirs on."""
+    if found is not None:
+        if id(t) in found:
+            found[id(t)] = _owned(g, handed_out)
+    elif t._ctx is None or t._retain:
+        _accumulate_grad(t, g, handed_out)
 
 
 def _owned(g: Any, handed_out: set[int]) -> Any:

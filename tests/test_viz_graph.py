@@ -56,8 +56,9 @@ def test_deterministic_dot_text_across_two_runs_and_no_id_based_names():
         texts.append(tg.viz.to_dot(loss, params=cell))
     assert texts[0] == texts[1]
     ids = [i for i in re.findall(r"^\t+(\w+) \[label", texts[0], flags=re.M) if i != "graph"]
-    # t<k> tensor, f<k> op, t<k>s<j>: the j-th per-use stub of parameter t<k>
-    assert ids and all(re.fullmatch(r"[tf]\d+(s\d+)?", i) for i in ids)
+    # t<k> tensor, f<k> op, t<k>s<j>: the j-th per-use stub of parameter t<k>, t<k>e<j>: the
+    # j-th step that reads state t<k>
+    assert ids and all(re.fullmatch(r"[tf]\d+([se]\d+)?", i) for i in ids)
     assert max(int(n) for i in ids for n in re.findall(r"\d+", i)) < 1000   # counters, not addresses
 
 

@@ -138,11 +138,20 @@ def test_one_minus_z_reads_as_math():
 
 def test_steps_stack_instead_of_running_on():
     cell, loss = _unrolled("rnn", T=3)
-    text = tg.viz.to_dot(loss, module=cell)
     g = tg.viz.build_graph(loss)
     h0, h1 = g.find("h_0").id, g.find("h_1").id
-    cross = [l for l in text.splitlines() if re.match(rf"\t({h0}|{h1}) -> ", l)]
-    assert cross and all('constraint="false"' in l for l in cross)   # h_t does not push step t+1 right
+    # default: h_0 enters step 1 as a small node of its own; no edge leaves h_0 for another step
+    text = tg.viz.to_dot(loss, module=cell)
+    assert not re.findall(rf"^\t({h0}|{h1}) -> ", text, flags=re.M)
+    blocks = _step_blocks(text)
+    assert re.search(rf'^\t*{h0}e0 \[label="h_0"', blocks[1], flags=re.M)
+    assert re.search(rf'^\t*{h1}e0 \[label="h_1"', blocks[2], flags=re.M)
+    assert re.search(rf"^\t{h0}e0 -> ", text, flags=re.M)
+    # states="edges": the real edges, which do not push the next step to the right
+    opts = DotOptions(states="edges")
+    edges = graph_to_dot(tg.viz.build_graph(loss, params=cell), opts)
+    cross = [l for l in edges.splitlines() if re.match(rf"\t({h0}|{h1}) -> ", l)]
+    assert cross and all('constraint="false"' in l for l in cross)
 
 
 def test_collapsed_view_wraps_rows_with_a_label_on_every_row():
@@ -194,3 +203,11 @@ def test_rendered_png_fits(tmp_path, argv, max_w, max_h):
     w, h = _png_size(out)
     assert w <= max_w and h <= max_h, (argv, w, h)
     assert w >= 600 and h >= 200                               # a real picture, not an empty one
+
+
+def test_states_edges_option_reaches_to_dot():
+    cell, loss = _unrolled("rnn", T=2)
+    h0 = tg.viz.build_graph(loss).find("h_0").id
+    assert re.search(rf"^\t{h0} -> .*constraint=\"false\"", tg.viz.to_dot(loss, states="edges"), flags=re.M)
+    with pytest.raises(ValueError, match="states must be one of stubs, edges"):
+        tg.viz.to_dot(loss, states="wires")

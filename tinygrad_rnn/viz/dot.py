@@ -47,6 +47,7 @@ CLUSTER_COLORS = ["#4d4d4d", "#878787", "#bababa", "#d9d9d9"]   # outer to inner
 
 PARAM_MODES = ("stubs", "shared", "hidden")
 TENSOR_MODES = ("named", "all")
+STATE_MODES = ("stubs", "edges")
 
 #: the order of the named tensors of a step, as the cells name them: LSTM i, f, g, o, c, h;
 #: GRU r, z, n, h (inputs first). Every step writes its nodes in this order.
@@ -65,6 +66,7 @@ class DotOptions:
     label: str | None = None       # caption on top of the picture: say what it shows
     clusters: bool = True
     params: str = "stubs"          # "stubs" | "shared" | "hidden" (see the module docstring)
+    states: str = "stubs"          # "stubs": h_2 enters step 3 as a small h_2 node; "edges"
     tensors: str = "named"         # "named": unnamed intermediates fold into their op; "all"
     steps_per_row: int = 10        # collapsed view: time steps per row before it wraps
 
@@ -73,6 +75,8 @@ class DotOptions:
             raise ValueError(f"draw: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {self.rankdir!r}")
         if self.params not in PARAM_MODES:
             raise ValueError(f"draw: params must be one of {', '.join(PARAM_MODES)}, got {self.params!r}")
+        if self.states not in STATE_MODES:
+            raise ValueError(f"draw: states must be one of {', '.join(STATE_MODES)}, got {self.states!r}")
         if self.tensors not in TENSOR_MODES:
             raise ValueError(f"draw: tensors must be one of {', '.join(TENSOR_MODES)}, got {self.tensors!r}")
         if isinstance(self.steps_per_row, bool) or not isinstance(self.steps_per_row, int) \
@@ -151,6 +155,7 @@ class Drawn:
     stub_of: Node | None = None
     stub_grad: float | None = None
     transposed: bool = False
+    entry_of: "Drawn | None" = None      # a state entering from another step (states="stubs")
 
     @property
     def id(self) -> str:
@@ -207,6 +212,8 @@ def drawn_view(graph: Graph, opts: DotOptions) -> View:
             out_edges.append(replace(e, src=src, dst=dst))
     if opts.params == "stubs":
         out_edges = _stubs(drawn, out_edges, roots)
+    if opts.states == "stubs" and opts.clusters:
+        out_edges = _entries(drawn, out_edges)
     order = {n.id: i for i, n in enumerate(graph.nodes)}
     nodes = sorted(drawn.values(), key=lambda d: order.get(d.id, order.get(d.id.split("s")[0], 0)))
     return _fixed_order(nodes, out_edges)
@@ -241,6 +248,30 @@ def _stubs(drawn: dict[str, Drawn], edges: list[Edge], roots: set[str]) -> list[
     return out
 
 
+def _entries(drawn: dict[str, Drawn], edges: list[Edge]) -> list[Edge]:
+    """An edge from one step into another (``h_2`` into step 3) becomes a small entry node
+    named like its source inside the step that reads it: no edge crosses the picture."""
+    out: list[Edge] = []
+    made: dict[tuple[str, str], str] = {}
+    for e in edges:
+        src, dst = drawn[e.src], drawn[e.dst]
+        (src_path, src_t), (dst_path, dst_t) = group_key(src.scope), group_key(dst.scope)
+        if src_t is None or dst_t is None or src_path == dst_path:
+            out.append(e)
+            continue
+        key = (e.src, tuple(dst_path))
+        if key not in made:
+            entry_id = made[key] = f"{e.src}e{sum(1 for k in made if k[0] == e.src)}"
+            drawn[entry_id] = Drawn(replace(src.node, id=entry_id, scope=dst.scope), entry_of=src,
+                                    stub_grad=e.grad_norm)
+        else:
+            entry = drawn[made[key]]
+            if e.grad_norm is not None:        # read twice in the step: what reached it in all
+                entry.stub_grad = (entry.stub_grad or 0.0) + e.grad_norm
+        out.append(replace(e, src=made[key]))
+    return out
+
+
 def _fixed_order(nodes: list[Drawn], edges: list[Edge]) -> View:
     """Nodes sorted by the gate they lead to; edges by the gate they feed.
 
@@ -268,6 +299,27 @@ def _fixed_order(nodes: list[Drawn], edges: list[Edge]) -> View:
     return View(nodes_sorted, edges_sorted, gate)
 
 
+def _fan_out_groups(view: View) -> list[tuple[tuple[str, ...], str]]:
+    """Where one node fans out to several gates (``a`` to its four chunks), the children that
+    have no other input sit side by side: tie them in gate order (``rank=same`` with
+    invisible edges, inside the step) so that every step draws its gates in one order."""
+    ins: dict[str, int] = {}
+    kids: dict[str, list[str]] = {}
+    for e in view.edges:
+        ins[e.dst] = ins.get(e.dst, 0) + 1
+        kids.setdefault(e.src, []).append(e.dst)
+    scope = {d.id: d.scope for d in view.nodes}
+    lines = []
+    for src, dsts in kids.items():
+        alone = [d for d in dict.fromkeys(dsts) if ins[d] == 1 and scope[d] == scope[src]]
+        gates = {view.gate.get(d) for d in alone}
+        if len(alone) < 2 or len(gates) < len(alone):
+            continue
+        alone.sort(key=lambda d: view.gate[d])
+        lines.append((scope[src], "{rank=same; " + " -> ".join(alone) + ' [style="invis"]}'))
+    return lines
+
+
 # -- DOT statements ----------------------------------------------------------------------------
 
 def expression(op: Node) -> str:
@@ -287,6 +339,18 @@ def node_line(d: Drawn, opts: DotOptions, heat: bool) -> str:
         tip = (f"{d.stub_of.name or 'parameter'} {d.stub_of.shape}{' transposed' if d.transposed else ''}; "
                f"gradient sent to it here: {format_norm(d.stub_grad) if d.stub_grad is not None else 'none'}")
         return f"{n.id} " + attrs(label=name, tooltip=tip, **{**STUB_STYLE, "fillcolor": fill, "fontcolor": font})
+    if d.entry_of is not None:
+        src = d.entry_of
+        name = src.node.name if src.node.kind != OP and src.node.name else "·"
+        fill, font = KIND_STYLE[INPUT]["fill"], "#000000"
+        grad = src.folded.grad_norm if src.folded is not None else src.node.grad_norm
+        if heat and grad is not None:
+            fill, font = heat_color(grad), text_color(grad)
+        origin = group_key(src.scope)[0][-1]
+        tip = f"{name} from step {origin.removeprefix('t=')}" + (f"  |grad| {format_norm(grad)}" if grad is not None else "")
+        return f"{n.id} " + attrs(label=name, tooltip=tip, **{**STUB_STYLE, "color": KIND_STYLE[INPUT]["color"],
+                                                                   "style": "filled,rounded,dashed",
+                                                                   "fillcolor": fill, "fontcolor": font})
     if n.kind == OP:
         style = dict(OP_STYLE)
         tip = op_text(n)
@@ -407,6 +471,8 @@ def body_lines(graph: Graph, opts: DotOptions) -> list[str]:
     tree = ScopeTree()
     for d in view.nodes:
         tree.add(d.scope if opts.clusters else (), node_line(d, opts, heat))
+    for path, line in _fan_out_groups(view):
+        tree.add(path if opts.clusters else (), line)
     lines.extend(tree.lines([0]))
     step_of = {d.id: group_key(d.scope) for d in view.nodes}
     kind_of = {d.id: d.node.name if d.node.kind == OP else "" for d in view.nodes}

@@ -24,7 +24,7 @@ def to_dot(roots: Tensor | Sequence[Tensor], *, rankdir: str = "LR", show_values
            show_grads: bool = True, show_shapes: bool = True, hide_params: bool = False,
            collapse: bool = False, params: Any = None, label: str | None = None,
            legend: bool = True, module: Any = None, tensors: str = "named",
-           steps_per_row: int = 10) -> str:
+           states: str = "stubs", steps_per_row: int = 10) -> str:
     """DOT text of the graph that computed ``roots`` (no Graphviz needed).
 
     rankdir: "LR" (a step reads left to right, steps stack downwards) or "TB".
@@ -35,13 +35,15 @@ def to_dot(roots: Tensor | Sequence[Tensor], *, rankdir: str = "LR", show_values
     dict name -> tensor) whose parameter names label the parameters (``weight_hh`` -> stub
     ``W_hh``); for compatibility ``params=<Module>`` still means this. tensors: "named"
     (default: unnamed intermediate tensors are drawn as the op that made them) or "all".
+    states: "stubs" (default: ``h_2`` enters step 3 as a small ``h_2`` node, so no edge
+    crosses the picture) or "edges" (the real edges from step to step).
     collapse: one box per time step (see :mod:`tinygrad_rnn.viz.collapse`), wrapped after
     ``steps_per_row`` steps. label: a caption (say what the picture shows).
     """
     mode, names = _param_mode(params, module, hide_params)
     opts = DotOptions(rankdir=rankdir, show_values=show_values, show_grads=show_grads,
                       show_shapes=show_shapes, legend=legend, label=label, params=mode,
-                      tensors=tensors, steps_per_row=steps_per_row)
+                      tensors=tensors, states=states, steps_per_row=steps_per_row)
     opts.check()
     graph = build_graph(roots, hide_params=mode == "hidden" or collapse, params=names)
     return collapsed_to_dot(graph, opts) if collapse else graph_to_dot(graph, opts)

@@ -191,3 +191,311 @@ def test_constraints_equal_keras() -> None:
              (C.UnitNorm(axis=1), tf_keras.constraints.UnitNorm(axis=1))]
     for ours, theirs in cases:
         _close(f"constraint {ours!r}", ours(w), theirs(tf.constant(w)))
+
+
+# ---- Keras layers: weights from tf_keras, outputs / states / gradients compared ----------------
+
+from tinygrad_rnn.keras import layers as L          # noqa: E402
+
+MASKS = {
+    "right": np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]], bool),
+    "left": np.array([[1, 1, 1, 1, 1], [0, 0, 1, 1, 1], [0, 0, 0, 0, 1]], bool),
+    "holes": np.array([[1, 0, 1, 0, 1], [0, 1, 1, 0, 0], [0, 0, 0, 0, 0]], bool),
+}
+
+
+def _fixed_dropout(theirs, ours, dp: list | None, rec: list | None) -> None:
+    """Hand both layers the same dropout masks: ours through the cell's draw, TensorFlow's
+    through the mask getters of the layer and its cell (the fused tf_keras path asks the
+    layer with the whole (B, T, I) input: it gets our per-call mask on every step)."""
+    def getter(masks):
+        def get(inputs, training, count=1):
+            if masks is None:
+                return None
+            ms = [tf.constant(m[:, None, :] if len(inputs.shape) == 3 else m) for m in masks]
+            ms = ms * (count // len(ms)) if len(ms) < count else ms
+            return ms if count > 1 else ms[0]
+        return get
+    for obj in (theirs, theirs.cell):
+        obj.get_dropout_mask_for_cell = getter(dp)
+        obj.get_recurrent_dropout_mask_for_cell = getter(rec)
+    ours.cell.draw_dropout_masks = lambda batch, like: (
+        None if dp is None else [tg.Tensor(m) for m in dp], None if rec is None else [tg.Tensor(m) for m in rec])
+
+
+def _compare(label: str, make_tf, make_ours, *, mask=None, training=False, initial=None, dropout=None,
+             x_shape=(B, T, I), check_losses=False, seed=0) -> None:
+    """Build both layers, copy TensorFlow's weights into ours, run both and compare every
+    output, the gradients of Σ_k ⟨cot_k, out_k⟩ (+ the layers' losses) w.r.t. the input, the
+    initial states and the weights."""
+    rng = _rng(seed)
+    xs = rng.standard_normal(x_shape)
+    theirs, ours = make_tf(), make_ours()
+    theirs(tf.constant(xs))
+    ours(tg.Tensor(xs))
+    ours.set_weights(theirs.get_weights())
+    if dropout is not None:
+        _fixed_dropout(theirs, ours, *dropout)
+    init_np = None if initial is None else [rng.standard_normal((x_shape[0], n)) for n in initial]
+
+    x_tf = tf.constant(xs)
+    inits_tf = None if init_np is None else [tf.constant(a) for a in init_np]
+    kw_tf = {} if mask is None else {"mask": tf.constant(mask)}
+    with tf.GradientTape() as tape:
+        tape.watch(x_tf)
+        if inits_tf is not None:
+            for v in inits_tf:
+                tape.watch(v)
+            kw_tf["initial_state"] = inits_tf
+        outs_tf = theirs(x_tf, training=training, **kw_tf)
+        outs_tf = outs_tf if isinstance(outs_tf, list) else [outs_tf]
+        cots = [_rng(100 + k).standard_normal(o.shape) for k, o in enumerate(outs_tf)]
+        loss_tf = sum(tf.reduce_sum(o * c) for o, c in zip(outs_tf, cots))
+        if check_losses:
+            loss_tf += tf.add_n(theirs.losses)
+    sources = [x_tf] + (inits_tf or []) + list(theirs.trainable_weights)
+    grads_tf = tape.gradient(loss_tf, sources)
+
+    x = tg.Tensor(xs, requires_grad=True)
+    inits = None if init_np is None else [tg.Tensor(a, requires_grad=True) for a in init_np]
+    kw = {} if mask is None else {"mask": mask}
+    if inits is not None:
+        kw["initial_state"] = inits
+    outs = ours(x, training=training, **kw)
+    outs = outs if isinstance(outs, list) else [outs]
+    assert len(outs) == len(outs_tf), f"{label}: {len(outs)} outputs, TensorFlow gives {len(outs_tf)}"
+    for k, (o, o_tf) in enumerate(zip(outs, outs_tf)):
+        _close(f"{label} :: output {k}", o, o_tf)
+    loss = sum(((o * c).sum() for o, c in zip(outs, cots)), tg.Tensor(np.zeros(())))
+    if check_losses:
+        assert len(ours.losses) == len(theirs.losses), f"{label}: {len(ours.losses)} losses vs {len(theirs.losses)}"
+        total = sum(ours.losses[1:], ours.losses[0])
+        _close(f"{label} :: losses", total, tf.add_n(theirs.losses))
+        loss = loss + total
+    loss.backward()
+    ours_sources = [x] + (inits or []) + list(ours.trainable_weights)
+    assert len(ours_sources) == len(sources)
+    for k, (s, g_tf) in enumerate(zip(ours_sources, grads_tf)):
+        g = s.grad.numpy() if s.grad is not None else np.zeros(s.shape)
+        _close(f"{label} :: grad {k}", g, g_tf)
+
+
+RNN_CASES = {
+    "LSTM": (lambda **k: tf_keras.layers.LSTM(H, **k), lambda **k: L.LSTM(H, **k), [H, H]),
+    "GRU reset_after=True": (lambda **k: tf_keras.layers.GRU(H, **k), lambda **k: L.GRU(H, **k), [H]),
+    "GRU reset_after=False": (lambda **k: tf_keras.layers.GRU(H, reset_after=False, **k),
+                              lambda **k: L.GRU(H, reset_after=False, **k), [H]),
+    "SimpleRNN": (lambda **k: tf_keras.layers.SimpleRNN(H, **k), lambda **k: L.SimpleRNN(H, **k), [H]),
+}
+OPTIONS = {
+    "default": {},
+    "return_sequences": dict(return_sequences=True),
+    "return_state": dict(return_state=True),
+    "go_backwards seq+state": dict(go_backwards=True, return_sequences=True, return_state=True),
+    "use_bias=False": dict(use_bias=False, return_sequences=True),
+    "unroll, implementation=1": dict(unroll=True, implementation=1, return_sequences=True),
+}
+
+
+@pytest.mark.parametrize("option", sorted(OPTIONS))
+@pytest.mark.parametrize("kind", sorted(RNN_CASES))
+def test_recurrent_layer_options(kind: str, option: str) -> None:
+    make_tf, make_ours, _ = RNN_CASES[kind]
+    kw = dict(OPTIONS[option])
+    if kind == "SimpleRNN":
+        kw.pop("implementation", None)
+    _compare(f"{kind} {option}", lambda: make_tf(**kw), lambda: make_ours(**kw))
+
+
+@pytest.mark.parametrize("kind", sorted(RNN_CASES))
+def test_recurrent_layer_initial_state(kind: str) -> None:
+    make_tf, make_ours, sizes = RNN_CASES[kind]
+    kw = dict(return_sequences=True, return_state=True)
+    _compare(f"{kind} initial_state", lambda: make_tf(**kw), lambda: make_ours(**kw), initial=sizes)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
+def test_simple_rnn_any_activation(activation: str) -> None:
+    kw = dict(activation=activation, return_sequences=True)
+    _compare(f"SimpleRNN activation={activation}", lambda: tf_keras.layers.SimpleRNN(H, **kw),
+             lambda: L.SimpleRNN(H, **kw))
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU reset_after=True", "GRU reset_after=False"])
+def test_gated_layers_other_activations(kind: str) -> None:
+    make_tf, make_ours, _ = RNN_CASES[kind]
+    kw = dict(activation="relu", recurrent_activation="hard_sigmoid", return_sequences=True)
+    _compare(f"{kind} relu / hard_sigmoid", lambda: make_tf(**kw), lambda: make_ours(**kw))
+
+
+@pytest.mark.parametrize("kind", sorted(RNN_CASES))
+def test_masks_any_pattern(kind: str) -> None:
+    """Every pattern forwards and backwards (all outputs and states); the last output alone
+    and zero_output_for_mask on one pattern each."""
+    make_tf, make_ours, _ = RNN_CASES[kind]
+    runs = [(p, dict(return_sequences=True, return_state=True, go_backwards=back))
+            for p in sorted(MASKS) for back in (False, True)]
+    runs += [("left", dict()), ("holes", dict(return_sequences=True, zero_output_for_mask=True))]
+    for pattern, kw in runs:
+        label = f"{kind} mask={pattern} " + ",".join(k for k in sorted(kw) if kw[k])
+        _compare(label, lambda: make_tf(**kw), lambda: make_ours(**kw), mask=MASKS[pattern])
+
+
+@pytest.mark.parametrize("merge_mode,kind", [("concat", "LSTM"), ("sum", "GRU reset_after=True"), ("mul", "LSTM"),
+                                             ("ave", "SimpleRNN"), (None, "GRU reset_after=False")])
+def test_bidirectional_merge_modes(merge_mode, kind: str) -> None:
+    make_tf, make_ours, _ = RNN_CASES[kind]
+    for kw in (dict(return_sequences=True), dict(return_state=True)):
+        label = f"Bidirectional({kind}) merge_mode={merge_mode} " + ",".join(sorted(kw))
+        _compare(label, lambda: tf_keras.layers.Bidirectional(make_tf(**kw), merge_mode=merge_mode),
+                 lambda: L.Bidirectional(make_ours(**kw), merge_mode=merge_mode))
+
+
+@pytest.mark.parametrize("pattern,kind", [("right", "LSTM"), ("left", "GRU reset_after=True"),
+                                          ("holes", "GRU reset_after=False"), ("holes", "SimpleRNN")])
+def test_bidirectional_with_mask(pattern: str, kind: str) -> None:
+    make_tf, make_ours, _ = RNN_CASES[kind]
+    for kw in (dict(return_sequences=True, return_state=True), dict()):
+        label = f"Bidirectional({kind}) mask={pattern} " + ",".join(sorted(kw))
+        _compare(label, lambda: tf_keras.layers.Bidirectional(make_tf(**kw)),
+                 lambda: L.Bidirectional(make_ours(**kw)), mask=MASKS[pattern])
+
+
+def _masks(shape_in, shape_h, n_in, n_rec, p=0.4, seed=9):
+    rng = _rng(seed)
+    keep = lambda shape: (rng.random(shape) >= p) / (1 - p)          # noqa: E731
+    return ([keep(shape_in) for _ in range(n_in)] if n_in else None,
+            [keep(shape_h) for _ in range(n_rec)] if n_rec else None)
+
+
+DROPOUT = {   # name -> (layer kwargs, input masks per gate-set, recurrent masks)
+    "dropout (implementation 2: one mask)": (dict(dropout=0.4), 1, 0),
+    # unroll=True: tf_keras' fused path ignores implementation=1 for the input masks
+    "dropout, implementation=1 (a mask per gate)": (dict(dropout=0.4, implementation=1, unroll=True), "G", 0),
+    "recurrent_dropout (a mask per gate)": (dict(recurrent_dropout=0.4), 0, "G"),
+    "dropout + recurrent_dropout": (dict(dropout=0.3, recurrent_dropout=0.4), "G", "G"),
+}
+GATES = {"LSTM": 4, "GRU reset_after=True": 3, "GRU reset_after=False": 3, "SimpleRNN": 1}
+
+
+@pytest.mark.parametrize("mode", sorted(DROPOUT))
+@pytest.mark.parametrize("kind", sorted(RNN_CASES))
+def test_dropout_with_fixed_masks(kind: str, mode: str) -> None:
+    make_tf, make_ours, _ = RNN_CASES[kind]
+    kw, n_in, n_rec = DROPOUT[mode]
+    kw = dict(kw, return_sequences=True, return_state=True)
+    if kind == "SimpleRNN":
+        kw.pop("implementation", None)
+    G = GATES[kind]
+    n_in = G if n_in == "G" else n_in
+    n_rec = G if n_rec == "G" else n_rec
+    dp, rec = _masks((B, I), (B, H), n_in, n_rec)
+    for pattern in ((None, "holes") if n_in and n_rec else (None,)):
+        label = f"{kind} {mode}" + (f" mask={pattern}" if pattern else "")
+        _compare(label, lambda: make_tf(**kw), lambda: make_ours(**kw), training=True, dropout=(dp, rec),
+                 mask=None if pattern is None else MASKS[pattern])
+
+
+REGULARIZED = dict(kernel_regularizer="l2", recurrent_regularizer="l1", bias_regularizer="l1_l2",
+                   activity_regularizer="l2", return_sequences=True, return_state=True)
+
+
+@pytest.mark.parametrize("kind", sorted(RNN_CASES))
+def test_regularizers_in_layer_losses(kind: str) -> None:
+    from tinygrad_rnn.keras import regularizers as R
+    make_tf, make_ours, _ = RNN_CASES[kind]
+    tf_kw = dict(REGULARIZED, kernel_regularizer=tf_keras.regularizers.l2(0.02),
+                 recurrent_regularizer=tf_keras.regularizers.l1(0.03),
+                 bias_regularizer=tf_keras.regularizers.l1_l2(0.01, 0.04),
+                 activity_regularizer=tf_keras.regularizers.l2(0.05))
+    our_kw = dict(REGULARIZED, kernel_regularizer=R.l2(0.02), recurrent_regularizer=R.l1(0.03),
+                  bias_regularizer=R.l1_l2(0.01, 0.04), activity_regularizer=R.l2(0.05))
+    _compare(f"{kind} regularizers (kernel l2, recurrent l1, bias l1_l2, activity l2)",
+             lambda: make_tf(**tf_kw), lambda: make_ours(**our_kw), check_losses=True)
+
+
+@pytest.mark.parametrize("kind", sorted(RNN_CASES))
+def test_constraints_after_an_sgd_step(kind: str) -> None:
+    """One SGD step of tf_keras and of tinygrad_rnn from the same weights: the constrained
+    weights after the step are equal."""
+    from tinygrad_rnn.keras import constraints as C
+    make_tf, make_ours, _ = RNN_CASES[kind]
+    theirs = make_tf(return_sequences=True, kernel_constraint=tf_keras.constraints.max_norm(0.3),
+                     recurrent_constraint=tf_keras.constraints.unit_norm(),
+                     bias_constraint=tf_keras.constraints.non_neg())
+    ours = make_ours(return_sequences=True, kernel_constraint=C.max_norm(0.3), recurrent_constraint=C.unit_norm(),
+                     bias_constraint=C.non_neg())
+    xs = _rng(11).standard_normal((B, T, I))
+    theirs(tf.constant(xs))
+    ours(tg.Tensor(xs))
+    ours.set_weights(theirs.get_weights())
+    cot = _rng(12).standard_normal((B, T, H))
+    opt_tf = tf_keras.optimizers.SGD(learning_rate=0.5)
+    with tf.GradientTape() as tape:
+        loss_tf = tf.reduce_sum(theirs(tf.constant(xs)) * cot)
+    opt_tf.apply_gradients(zip(tape.gradient(loss_tf, theirs.trainable_weights), theirs.trainable_weights))
+    opt = tg.optim.SGD(ours.parameters(), lr=0.5)
+    (ours(tg.Tensor(xs)) * cot).sum().backward()
+    opt.step()
+    for k, (w, w_tf) in enumerate(zip(ours.get_weights(), theirs.get_weights())):
+        _close(f"{kind} constraints max_norm/unit_norm/non_neg after SGD :: weight {k}", w, w_tf)
+    assert np.all(ours.get_weights()[-1] >= 0)
+
+
+def test_embedding_mask_zero_and_dense() -> None:
+    """Embedding(mask_zero) -> LSTM(mask) -> Dense, the mask carried by compute_mask."""
+    ids = np.array([[3, 5, 1, 0, 0], [0, 0, 2, 7, 4], [6, 0, 9, 0, 1]])
+    emb_tf, lstm_tf, dense_tf = (tf_keras.layers.Embedding(10, I, mask_zero=True),
+                                 tf_keras.layers.LSTM(H, return_sequences=True), tf_keras.layers.Dense(2, "tanh"))
+    emb, lstm, dense = L.Embedding(10, I, mask_zero=True, dtype="float64"), L.LSTM(H, return_sequences=True), \
+        L.Dense(2, "tanh")
+    y_tf = dense_tf(lstm_tf(emb_tf(ids)))            # Keras carries the mask on the tensors
+    y = dense(lstm(emb(ids), mask=emb.compute_mask(ids)))
+    emb.set_weights(emb_tf.get_weights())
+    lstm.set_weights(lstm_tf.get_weights())
+    dense.set_weights(dense_tf.get_weights())
+    cot = _rng(13).standard_normal((B, T, 2))
+    with tf.GradientTape() as tape:
+        y_tf = dense_tf(lstm_tf(emb_tf(ids)))
+        loss_tf = tf.reduce_sum(y_tf * cot)
+    weights_tf = emb_tf.trainable_weights + lstm_tf.trainable_weights + dense_tf.trainable_weights
+    grads_tf = tape.gradient(loss_tf, weights_tf)
+    y = dense(lstm(emb(ids), mask=emb.compute_mask(ids)))
+    _close("Embedding(mask_zero) -> LSTM -> Dense :: output", y, y_tf)
+    np.testing.assert_array_equal(emb.compute_mask(ids), emb_tf.compute_mask(ids).numpy())
+    (y * cot).sum().backward()
+    weights = emb.trainable_weights + lstm.trainable_weights + dense.trainable_weights
+    for w, g_tf in zip(weights, grads_tf):
+        g_tf = tf.convert_to_tensor(g_tf)            # the embedding's gradient is sparse in TF
+        _close("Embedding(mask_zero) -> LSTM -> Dense :: grads", w.grad, g_tf)
+
+
+def test_masking_layer() -> None:
+    xs = _rng(14).standard_normal((B, T, I))
+    xs[0, 3:] = 0.0
+    xs[2, :2] = 0.0
+    m_tf, g_tf = tf_keras.layers.Masking(), tf_keras.layers.GRU(H, return_sequences=True)
+    m, g = L.Masking(), L.GRU(H, return_sequences=True)
+    y_tf = g_tf(m_tf(tf.constant(xs)))
+    g(m(tg.Tensor(xs)), mask=m.compute_mask(xs))
+    g.set_weights(g_tf.get_weights())
+    y_tf = g_tf(m_tf(tf.constant(xs)))
+    x = tg.Tensor(xs)
+    _close("Masking -> GRU :: output", g(m(x), mask=m.compute_mask(x)), y_tf)
+    np.testing.assert_array_equal(m.compute_mask(x), m_tf.compute_mask(tf.constant(xs)).numpy())
+
+
+def test_stateful_two_calls_equal_one_long_call() -> None:
+    make_tf, make_ours, _ = RNN_CASES["LSTM"]
+    theirs = tf_keras.layers.LSTM(H, return_sequences=True)
+    ours = L.LSTM(H, return_sequences=True, stateful=True)
+    xs = _rng(15).standard_normal((B, 2 * T, I))
+    y_tf = theirs(tf.constant(xs))
+    ours(tg.Tensor(xs[:, :T]))
+    ours.set_weights(theirs.get_weights())
+    ours.reset_states()
+    y1 = ours(tg.Tensor(xs[:, :T]))
+    # a validation call with its own initial state leaves the carried state alone
+    ours(tg.Tensor(xs[:, :2]), initial_state=[tg.zeros(B, H).double(), tg.zeros(B, H).double()])
+    y2 = ours(tg.Tensor(xs[:, T:]))
+    _close("LSTM stateful: two calls = one long call", tg.cat([y1, y2], 1), y_tf)

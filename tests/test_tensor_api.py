@@ -161,8 +161,10 @@ def test_comparisons_give_bool_tensors_without_grad() -> None:
     assert (x < x).tolist() == [False] * 3 and (x >= 3).tolist() == [False, False, True]
     assert x.eq(tg.tensor([1.0, 0.0, 3.0])).tolist() == [True, False, True]
     assert (x > 1.5).dtype == np.bool_ and not (x > 1.5).requires_grad
-    assert x == x and not (x == tg.tensor([1.0, 2.0, 3.0]))   # == is identity: tensors are hashable
-    assert len({x, x}) == 1
+    # == and != are elementwise like every comparison (PyTorch); tensors still hash by identity
+    assert (x == tg.tensor([1.0, 0.0, 3.0])).tolist() == [True, False, True]
+    assert (x != tg.tensor([1.0, 0.0, 3.0])).tolist() == [False, True, False]
+    assert len({x, x}) == 1 and len({x, x.detach()}) == 2
 
 
 def test_truth_value_like_pytorch() -> None:

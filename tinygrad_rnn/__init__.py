@@ -18,8 +18,8 @@ from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32,
 from .errors import (AnomalyError, BackwardError, DeviceMismatchError, DeviceUnavailableError,
                      DtypeError, GradcheckError, GraphFreedError, ShapeError, TinygradRNNError,
                      UnknownDeviceError)
-from .factories import (arange, eye, full, ones, ones_like, rand, randn, tensor, zeros,
-                        zeros_like)
+from .factories import (arange, eye, from_numpy, full, ones, ones_like, rand, randn, tensor,
+                        zeros, zeros_like)
 from .functional import (abs, cat, chunk, clip, exp, hard_sigmoid, log, log_softmax, maximum,
                          minimum, relu, sigmoid, softmax, split, sqrt, stack, tanh, where)
 from .gradcheck import gradcheck

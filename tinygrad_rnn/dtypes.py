@@ -49,3 +49,23 @@ def as_dtype(dtype: Any) -> np.dtype:
 
 def is_float(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
+
+
+_DEVICE_WORDS = ("cpu", "numpy", "cuda", "cupy", "gpu")
+
+
+def device_or_dtype(value: Any) -> tuple[str | None, np.dtype | None]:
+    """What ``.to(value)`` means: a device (``"cpu"``, ``"cuda:1"``) or a dtype (``tg.float64``,
+    ``"float64"``, ``np.float32``, or PyTorch's ``torch.float64``). Returns ``(device, dtype)``
+    with one of them None."""
+    if isinstance(value, str):
+        if value.strip().lower().split(":")[0] in _DEVICE_WORDS:
+            return value, None
+        try:
+            return None, as_dtype(value)
+        except DtypeError:
+            return value, None      # neither: the device parser names it as an unknown device
+    name = str(value)
+    if type(value).__module__ == "torch" and name.startswith("torch."):   # torch.float64
+        value = name[len("torch."):]
+    return None, as_dtype(value)

@@ -38,8 +38,21 @@ def _make(op: str, fill: Any, shape: tuple, dtype: Any, device: str | None, requ
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None,
            name: str | None = None) -> Tensor:
-    """Same as ``Tensor(...)``: make a tensor from numbers, lists or arrays."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device, name=name)
+    """A new tensor from numbers, lists, arrays, tensors or PyTorch tensors, always with its
+    own memory, as ``torch.tensor`` does (``Tensor(array)`` shares an array's memory instead,
+    as ``torch.from_numpy`` does)."""
+    t = Tensor(data, dtype=dtype, device=device, name=name)
+    if not isinstance(data, (bool, int, float, list, tuple)):   # an array-like: maybe shared
+        t.data = t.data.copy()
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def from_numpy(array: Any) -> Tensor:
+    """A tensor sharing ``array``'s memory (NumPy, or CuPy on its GPU), as ``torch.from_numpy``:
+    writing to one changes the other. ``tg.tensor(array)`` copies instead."""
+    if not backend.is_array(array):
+        raise TypeError(f"from_numpy: expected a NumPy or CuPy array, got {type(array).__name__}")
+    return Tensor(array)
 
 
 def zeros(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False,

@@ -45,12 +45,12 @@ def hard_sigmoid(x: Tensor) -> Tensor:
     return x.hard_sigmoid()
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    return x.softmax(axis)
+def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    return x.softmax(dim, axis=axis)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    return x.log_softmax(axis)
+def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    return x.log_softmax(dim, axis=axis)
 
 
 def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002

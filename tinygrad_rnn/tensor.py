@@ -22,7 +22,9 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from . import backend
+from .dims import ElementCount, pick_dim, pick_keepdim
 from .dtypes import as_dtype, get_default_dtype
+from .dtypes import device_or_dtype as _device_or_dtype
 from .errors import (AnomalyError, BackwardError, DeviceMismatchError, DtypeError, ShapeError,
                      TinygradRNNError)
 from .modes import state
@@ -174,6 +176,8 @@ def _as_array(data: Any, dtype: Any, device: str | None) -> Any:
     """Build the backend array for ``Tensor(data, dtype=, device=)``."""
     if isinstance(data, Tensor):
         data = data.data
+    elif _is_torch_tensor(data):   # through NumPy; torch itself is never imported here
+        data = data.detach().cpu().numpy()
     if type(data) is not np.ndarray and isinstance(data, np.ndarray):
         data = np.asarray(data)   # np.matrix, memmap, masked arrays: plain arrays, plain semantics
     if backend.is_array(data):
@@ -197,8 +201,17 @@ def _as_array(data: Any, dtype: Any, device: str | None) -> Any:
     return arr
 
 
+def _is_torch_tensor(value: Any) -> bool:
+    """A ``torch.Tensor`` (recognised by its class's module, without importing torch)."""
+    return type(value).__module__.split(".")[0] == "torch" and hasattr(value, "detach")
+
+
 class Tensor:
     """An n-dimensional array that remembers how it was computed.
+
+    ``Tensor(array)`` shares memory with a NumPy/CuPy array of the same dtype, as
+    ``torch.from_numpy`` does (changing the array changes the tensor); ``tg.tensor(data)``
+    always copies, as ``torch.tensor`` does. A PyTorch tensor is taken through NumPy.
 
     >>> x = Tensor([[1.0, 2.0]], requires_grad=True)   # shape (1, 2), float32
     >>> y = (x * x).sum()                               # shape ()
@@ -261,12 +274,14 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        """Number of elements."""
-        return self.data.size
+    def size(self) -> ElementCount:
+        """``x.size()`` is the shape and ``x.size(dim)`` one length, as in PyTorch; ``x.size``
+        used as a number is the element count, as in NumPy (see :class:`~tinygrad_rnn.dims.ElementCount`)."""
+        return ElementCount(self.data.shape)
 
     def numel(self) -> int:
-        return self.data.size
+        """The number of elements."""
+        return int(self.data.size)
 
     @property
     def dtype(self) -> np.dtype:
@@ -300,6 +315,18 @@ class Tensor:
                              f"use .any() on .numpy(), or compare one element")
         return bool(self.data)
 
+    def __float__(self) -> float:
+        return float(self._one("float"))
+
+    def __int__(self) -> int:
+        return int(self._one("int"))
+
+    def _one(self, op: str) -> Any:
+        if self.data.size != 1:
+            raise ShapeError(f"{op}: only one-element tensors convert to a Python number, got shape "
+                             f"{tuple(self.shape)}; use .tolist() or .numpy() for more")
+        return self.data.item()
+
     def __repr__(self) -> str:
         host = backend.to_numpy(self.data)
         body = np.array2string(host, precision=4, threshold=20, edgeitems=2, separator=", ",
@@ -327,8 +354,21 @@ class Tensor:
     def tolist(self) -> Any:
         return backend.to_numpy(self.data).tolist()
 
-    def to(self, device: str) -> "Tensor":
-        """This tensor on ``device`` (differentiable; returns ``self`` if already there)."""
+    def to(self, device_or_dtype: Any = None, dtype: Any = None, *, device: str | None = None) -> "Tensor":
+        """This tensor on another device and/or in another dtype, as PyTorch's ``to``:
+        ``x.to("cuda")``, ``x.to(tg.float64)``, ``x.to("cpu", tg.float32)``, ``x.to(device=...)``.
+        Differentiable; returns ``self`` when nothing changes."""
+        if device_or_dtype is not None:
+            dev, dt = _device_or_dtype(device_or_dtype)
+            if dev is not None and device is not None:
+                raise TypeError(f"to: got the device twice ({device_or_dtype!r} and device={device!r})")
+            if dt is not None and dtype is not None:
+                raise TypeError(f"to: got the dtype twice ({device_or_dtype!r} and dtype={dtype!r})")
+            device, dtype = device or dev, dtype if dt is None else dt
+        out = self if device is None else self._to_device(device)
+        return out if dtype is None else out.astype(dtype)
+
+    def _to_device(self, device: str) -> "Tensor":
         target = backend.parse_device(device)
         if target == self.device:
             return self
@@ -361,6 +401,10 @@ class Tensor:
 
     def double(self) -> "Tensor":
         return self.astype(np.float64)
+
+    def clone(self) -> "Tensor":
+        """A copy with its own memory, still in the graph (gradients flow through it)."""
+        return _s.Clone.apply(self)
 
     def detach(self) -> "Tensor":
         """The same data, cut from the graph (shares memory)."""
@@ -483,10 +527,23 @@ class Tensor:
     def __ge__(self, other: Any) -> "Tensor":
         return self._compare(other, "greater_equal")
 
-    def eq(self, other: Any) -> "Tensor":
-        """Elementwise ``==`` as a boolean tensor (``==`` itself compares identity, so tensors
-        can be dictionary keys and set members)."""
+    def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
         return self._compare(other, "equal")
+
+    def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        return self._compare(other, "not_equal")
+
+    # ``==`` is elementwise, so a tensor hashes by identity, as in PyTorch: tensors stay usable
+    # as dict keys and set members (lookups compare identity first, never calling ``==``).
+    __hash__ = object.__hash__
+
+    def eq(self, other: Any) -> "Tensor":
+        """Elementwise ``==`` as a boolean tensor (the same as ``self == other``)."""
+        return self._compare(other, "equal")
+
+    def ne(self, other: Any) -> "Tensor":
+        """Elementwise ``!=`` as a boolean tensor."""
+        return self._compare(other, "not_equal")
 
     # -- elementwise math --
     def exp(self) -> "Tensor":
@@ -527,26 +584,69 @@ class Tensor:
         a, b = _operands("minimum", self, other)
         return _a.Minimum.apply(a, b)
 
-    def softmax(self, axis: int = -1) -> "Tensor":
-        return _sm.Softmax.apply(self, axis=axis)
+    def softmax(self, dim: int | None = None, *, axis: int | None = None) -> "Tensor":
+        """Softmax along ``dim`` (or ``axis``; the last axis by default)."""
+        return _sm.Softmax.apply(self, axis=_axes(pick_dim("softmax", dim, axis, -1), self.ndim, "softmax")[0])
 
-    def log_softmax(self, axis: int = -1) -> "Tensor":
-        return _sm.LogSoftmax.apply(self, axis=axis)
+    def log_softmax(self, dim: int | None = None, *, axis: int | None = None) -> "Tensor":
+        """log(softmax) along ``dim`` (or ``axis``; the last axis by default), computed stably."""
+        return _sm.LogSoftmax.apply(self, axis=_axes(pick_dim("log_softmax", dim, axis, -1), self.ndim,
+                                                     "log_softmax")[0])
 
     # -- reductions --
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
-        return _r.Sum.apply(self, axis=_axes(axis, self.ndim, "sum"), keepdims=keepdims)
+    # Every reduction takes dim= or axis= (an int, a tuple, or None for all) and keepdim= or
+    # keepdims= (see tinygrad_rnn/dims.py).
+    def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool | None = None, *,
+            axis: int | Sequence[int] | None = None, keepdims: bool | None = None) -> "Tensor":
+        return _r.Sum.apply(self, axis=_axes(pick_dim("sum", dim, axis), self.ndim, "sum"),
+                            keepdims=pick_keepdim("sum", keepdim, keepdims))
 
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
-        axes = _axes(axis, self.ndim, "mean")
+    def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool | None = None, *,
+             axis: int | Sequence[int] | None = None, keepdims: bool | None = None) -> "Tensor":
+        axes = _axes(pick_dim("mean", dim, axis), self.ndim, "mean")
         n = self.data.size if axes is None else int(np.prod([self.shape[i] for i in axes]))
-        return _r.Sum.apply(self, axis=axes, keepdims=keepdims) * (1.0 / n if n else float("nan"))
+        keep = pick_keepdim("mean", keepdim, keepdims)
+        return _r.Sum.apply(self, axis=axes, keepdims=keep) * (1.0 / n if n else float("nan"))
 
-    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
-        return _r.Max.apply(self, axis=_axes(axis, self.ndim, "max"), keepdims=keepdims)
+    def max(self, dim: int | Sequence[int] | None = None, keepdim: bool | None = None, *,
+            axis: int | Sequence[int] | None = None, keepdims: bool | None = None) -> "Tensor":
+        """The largest values along ``dim`` (all axes by default): PyTorch's ``amax`` and NumPy's
+        ``max``. The positions are :meth:`argmax`."""
+        return _r.Max.apply(self, axis=_axes(pick_dim("max", dim, axis), self.ndim, "max"),
+                            keepdims=pick_keepdim("max", keepdim, keepdims))
 
-    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
-        return _r.Min.apply(self, axis=_axes(axis, self.ndim, "min"), keepdims=keepdims)
+    def min(self, dim: int | Sequence[int] | None = None, keepdim: bool | None = None, *,
+            axis: int | Sequence[int] | None = None, keepdims: bool | None = None) -> "Tensor":
+        """The smallest values along ``dim`` (PyTorch's ``amin``); the positions are :meth:`argmin`."""
+        return _r.Min.apply(self, axis=_axes(pick_dim("min", dim, axis), self.ndim, "min"),
+                            keepdims=pick_keepdim("min", keepdim, keepdims))
+
+    amax, amin = max, min
+
+    def argmax(self, dim: int | None = None, keepdim: bool | None = None, *, axis: int | None = None,
+               keepdims: bool | None = None) -> "Tensor":
+        """Index of the largest value along ``dim`` (int64, no gradient); with no dim, the
+        index into the flattened tensor. Ties give the first index, as in PyTorch."""
+        return self._arg("argmax", dim, keepdim, axis, keepdims)
+
+    def argmin(self, dim: int | None = None, keepdim: bool | None = None, *, axis: int | None = None,
+               keepdims: bool | None = None) -> "Tensor":
+        """Index of the smallest value along ``dim`` (int64, no gradient); see :meth:`argmax`."""
+        return self._arg("argmin", dim, keepdim, axis, keepdims)
+
+    def _arg(self, op: str, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> "Tensor":
+        d, keep = pick_dim(op, dim, axis), pick_keepdim(op, keepdim, keepdims)
+        if d is not None:
+            d = _axes(d, self.ndim, op)
+            if len(d) != 1:
+                raise ShapeError(f"{op}: takes one dim, got {dim if dim is not None else axis!r}")
+            d = d[0]
+        if self.data.size == 0 or (d is not None and self.shape[d] == 0):
+            raise ShapeError(f"{op}: cannot reduce an empty axis (shape {tuple(self.shape)}, dim {d})")
+        xp = backend.xp_of(self.data)
+        out = getattr(xp, op)(self.data, axis=d, keepdims=keep) if d is not None else \
+            getattr(xp, op)(self.data).reshape((1,) * self.ndim if keep else ())
+        return Tensor._make(xp.asarray(out, dtype=np.int64), False, None)
 
     # -- shape --
     def reshape(self, *shape: Any) -> "Tensor":
@@ -588,15 +688,23 @@ class Tensor:
     def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
         return _s.BroadcastTo.apply(self, shape=tuple(shape))
 
-    def squeeze(self, dim: int | None = None) -> "Tensor":
+    def squeeze(self, dim: int | Sequence[int] | None = None, *, axis: int | Sequence[int] | None = None) -> "Tensor":
+        """Drop axes of length 1: all of them, or those among ``dim`` (or ``axis``); an axis
+        whose length is not 1 is kept, as in PyTorch."""
+        dim = pick_dim("squeeze", dim, axis)
         if dim is None:
             shape = tuple(n for n in self.shape if n != 1)
         else:
-            d = _axes(dim, self.ndim, "squeeze")[0]
-            shape = self.shape[:d] + self.shape[d + 1:] if self.shape[d] == 1 else self.shape
+            drop = {d for d in _axes(dim, self.ndim, "squeeze") if self.shape[d] == 1}
+            shape = tuple(n for i, n in enumerate(self.shape) if i not in drop)
         return self.reshape(shape)
 
-    def unsqueeze(self, dim: int) -> "Tensor":
+    def unsqueeze(self, dim: int | None = None, *, axis: int | None = None) -> "Tensor":
+        """Insert an axis of length 1 at ``dim`` (or ``axis``); negative counts from the end of
+        the result, as in PyTorch."""
+        dim = pick_dim("unsqueeze", dim, axis)
+        if not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"unsqueeze: needs one int dim (or axis), got {dim!r}")
         d = dim if dim >= 0 else dim + self.ndim + 1
         if not 0 <= d <= self.ndim:
             raise ShapeError(f"unsqueeze: dim {dim} out of range for shape {tuple(self.shape)}")
@@ -605,11 +713,12 @@ class Tensor:
     def __getitem__(self, index: Any) -> "Tensor":
         return _s.Index.apply(self, index=_index(index, self))
 
-    def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> list["Tensor"]:
-        return _fn_split(self, split_size_or_sections, dim)
+    def split(self, split_size_or_sections: int | Sequence[int], dim: int | None = None, *,
+              axis: int | None = None) -> list["Tensor"]:
+        return _fn_split(self, split_size_or_sections, dim, axis=axis)
 
-    def chunk(self, chunks: int, dim: int = 0) -> list["Tensor"]:
-        return _fn_chunk(self, chunks, dim)
+    def chunk(self, chunks: int, dim: int | None = None, *, axis: int | None = None) -> list["Tensor"]:
+        return _fn_chunk(self, chunks, dim, axis=axis)
 
     # no __iter__ over rows via __getitem__ by accident: be explicit and fast
     def __iter__(self):
@@ -644,6 +753,8 @@ def _operands(op: str, a: Tensor, b: Any, tensor_only: bool = False) -> tuple[An
         return a, b
     elif backend.is_array(b) or isinstance(b, (list, tuple, int, float, np.generic)):
         b = Tensor._make(_as_array(b, None, None), False, None)
+    elif _is_torch_tensor(b):
+        raise DtypeError(f"{op}: got torch.Tensor; convert it with tg.tensor(t)")
     else:
         raise DtypeError(f"{op}: unsupported operand of type {type(b).__name__} (with a tensor of shape {tuple(a.shape)})")
     ad, bd = a.data, b.data

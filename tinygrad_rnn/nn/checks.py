@@ -18,15 +18,9 @@ from typing import Any, Sequence
 
 from ..errors import DeviceMismatchError, DtypeError, ShapeError
 from ..tensor import Tensor
+from ..tensor import _is_torch_tensor as is_torch_tensor   # torch is never imported for it
 
 __all__ = ["check_tensor", "check_input", "check_state", "is_torch_tensor"]
-
-
-def is_torch_tensor(value: Any) -> bool:
-    """True for a ``torch.Tensor`` (checked by class name: torch is never imported here)."""
-    cls = type(value)
-    return cls.__module__.split(".")[0] == "torch" and any(
-        c.__name__ == "Tensor" for c in cls.__mro__)
 
 
 def check_tensor(who: str, what: str, value: Any) -> None:

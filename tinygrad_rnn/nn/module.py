@@ -13,8 +13,9 @@ import numpy as np
 
 from .. import backend
 from ..dtypes import as_dtype
+from ..dtypes import device_or_dtype as device_or_dtype_of
 from ..errors import DtypeError, ShapeError, TinygradRNNError
-from ..tensor import Tensor
+from ..tensor import Tensor, _is_torch_tensor
 
 
 class Parameter(Tensor):
@@ -74,6 +75,9 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            if _is_torch_tensor(value):   # would fail deep inside with "expected Tensor, got Tensor"
+                raise TypeError(f"{type(self).__name__}: got torch.Tensor; convert it with tg.tensor(t)")
         return self.forward(*args, **kwargs)
 
     # -- walking the tree --
@@ -148,8 +152,28 @@ class Module:
             own[key].data = arr
 
     # -- devices, dtypes, modes --
-    def to(self, device: str) -> "Module":
-        """Move every parameter and buffer to ``device`` in place; returns self."""
+    def to(self, device_or_dtype: Any = None, dtype: Any = None, *, device: str | None = None) -> "Module":
+        """Move every parameter and buffer to a device and/or convert its floats to a dtype, in
+        place, as PyTorch's ``Module.to``: ``m.to("cuda")``, ``m.to(tg.float64)``,
+        ``m.to("cpu", tg.float32)``. Returns self."""
+        if device_or_dtype is not None:
+            dev, dt = device_or_dtype_of(device_or_dtype)
+            if (dev is not None and device is not None) or (dt is not None and dtype is not None):
+                raise TypeError(f"{type(self).__name__}.to: got the device or the dtype twice")
+            device, dtype = device or dev, dtype if dt is None else dt
+        if device is not None:
+            self._to_device(device)
+        return self if dtype is None else self.astype(dtype)
+
+    def cpu(self) -> "Module":
+        """Every parameter and buffer on the CPU (NumPy), in place; returns self."""
+        return self.to("cpu")
+
+    def cuda(self, device: int | None = None) -> "Module":
+        """Every parameter and buffer on GPU ``device`` (CuPy; 0 by default), in place."""
+        return self.to(f"cuda:{0 if device is None else device}")
+
+    def _to_device(self, device: str) -> None:
         dev = backend.parse_device(device)
         if dev != "cpu":
             backend.require_cuda(dev)
@@ -157,7 +181,6 @@ class Module:
             t.data = backend.to_device(t.data, dev)
             if t.grad is not None:
                 t.grad = Tensor._make(backend.to_device(t.grad.data, dev), False, None)
-        return self
 
     def astype(self, dtype: Any) -> "Module":
         """Convert every floating parameter and buffer to ``dtype`` in place; returns self."""

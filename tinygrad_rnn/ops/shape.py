@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import backend
 from ..backend import xp_of
+from ..dims import pick_dim
 from ..errors import DeviceMismatchError, DtypeError, ShapeError
 from ..tensor import Function, Tensor
 
@@ -152,6 +153,17 @@ class ToDevice(Function):
         return g.to(self.source) if isinstance(g, Tensor) else backend.to_device(g, self.source)
 
 
+class Clone(Function):
+    """y = a copy of x in new memory;  ∂L/∂x = ∂L/∂y"""
+    name = "clone"
+
+    def forward(self, x: Any) -> Any:
+        return x.copy()
+
+    def backward(self, g: Any) -> Any:
+        return g
+
+
 # ---- functions over several tensors ------------------------------------------------------
 
 def _check_group(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
@@ -167,8 +179,10 @@ def _check_group(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
     return ts
 
 
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors along an existing axis: shapes must agree except along ``dim``."""
+def cat(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """Join tensors along an existing axis ``dim`` (or ``axis``; 0 by default): shapes must
+    agree except along it."""
+    dim = pick_dim("cat", dim, axis, 0)
     ts = _check_group("cat", tensors)
     nd = ts[0].ndim
     if not -nd <= dim < nd:
@@ -180,8 +194,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return Cat.apply(*ts, axis=ax)
 
 
-def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Stack same-shaped tensors along a new axis ``dim``."""
+def stack(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """Stack same-shaped tensors along a new axis ``dim`` (or ``axis``; 0 by default)."""
+    dim = pick_dim("stack", dim, axis, 0)
     ts = _check_group("stack", tensors)
     if any(t.shape != ts[0].shape for t in ts[1:]):
         raise ShapeError(f"stack: all tensors must have the same shape, got {[tuple(x.shape) for x in ts]}")
@@ -191,9 +206,12 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return Stack.apply(*ts, axis=dim % nd)
 
 
-def split(t: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> list[Tensor]:
-    """PyTorch's split: an int is the size of each piece (the last may be smaller); a list
-    gives each piece's size and must add up to the axis length."""
+def split(t: Tensor, split_size_or_sections: int | Sequence[int], dim: int | None = None, *,
+          axis: int | None = None) -> list[Tensor]:
+    """PyTorch's split along ``dim`` (or ``axis``; 0 by default): an int is the size of each
+    piece (the last may be smaller); a list gives each piece's size and must add up to the
+    axis length."""
+    dim = pick_dim("split", dim, axis, 0)
     if not -t.ndim <= dim < t.ndim:
         raise ShapeError(f"split: dim {dim} out of range for shape {tuple(t.shape)}")
     ax = dim % t.ndim
@@ -214,8 +232,10 @@ def split(t: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     return out
 
 
-def chunk(t: Tensor, chunks: int, dim: int = 0) -> list[Tensor]:
-    """Split into ``chunks`` nearly equal pieces (PyTorch's rule: ceil(n / chunks) each)."""
+def chunk(t: Tensor, chunks: int, dim: int | None = None, *, axis: int | None = None) -> list[Tensor]:
+    """Split into ``chunks`` nearly equal pieces along ``dim`` (or ``axis``; 0 by default),
+    PyTorch's rule: ceil(n / chunks) each."""
+    dim = pick_dim("chunk", dim, axis, 0)
     if chunks <= 0:
         raise ShapeError(f"chunk: chunks must be positive, got {chunks}")
     if not -t.ndim <= dim < t.ndim:

@@ -38,6 +38,24 @@ def test_graph_without_dot_writes_the_dot_file(tmp_path, monkeypatch, capsys):
     assert not out.exists()
 
 
+def test_graph_params_and_steps_per_row_options(tmp_path):
+    out = tmp_path / "gru.dot"
+    assert main(["graph", "--cell", "gru", "--steps", "2", "--params", "shared", "--out", str(out)]) == 0
+    shared = out.read_text()
+    assert r'label="weight_hh\n' in shared and "transposed;" not in shared     # no stubs
+    assert main(["graph", "--cell", "gru", "--steps", "2", "--out", str(out)]) == 0
+    stubs = out.read_text()
+    assert stubs.count('label="W_hhᵀ", tooltip="weight_hh (9, 3) transposed;') == 2   # one stub a step
+    assert r'label="weight_hh\n' not in stubs and 'label="1 − z"' in stubs
+    assert main(["graph", "--cell", "gru", "--steps", "2", "--hide-params", "--out", str(out)]) == 0
+    hidden = out.read_text()
+    assert main(["graph", "--cell", "gru", "--steps", "2", "--params", "hidden", "--out", str(out)]) == 0
+    assert out.read_text() == hidden and "W_hh" not in hidden.replace("W_hhᵀ", "")
+    assert main(["graph", "--cell", "rnn", "--steps", "12", "--collapse", "--steps-per-row", "4",
+                 "--out", str(out)]) == 0
+    assert out.read_text().count("{rank=same; row") == 3
+
+
 def test_gradflow_chart(tmp_path, capsys):
     out = tmp_path / "flow.png"
     assert main(["gradflow", "--cells", "rnn,lstm,lstm:1,gru", "--steps", "15", "--hidden", "4",
@@ -52,6 +70,7 @@ def test_gradflow_chart(tmp_path, capsys):
     (["graph", "--steps", "0"], "--steps must be a positive integer"),
     (["graph", "--cell", "rnn", "--forget-bias", "1"], "--forget-bias only applies to --cell lstm"),
     (["graph", "--out", "x.jpg"], "unknown format 'jpg'"),
+    (["graph", "--collapse", "--steps-per-row", "0"], "--steps-per-row must be a positive integer"),
     (["gradflow", "--cells", "rnn,lstm:abc"], "is not a number"),
     (["gradflow", "--cells", "gru:1"], "only lstm takes a forget bias"),
     (["gradflow", "--cells", "rnn,elman"], "unknown cell 'elman'"),

@@ -434,20 +434,21 @@ def _step_sort_key(name: str, backward: bool) -> tuple[int, float, str]:
 class ScopeTree:
     """Nested clusters from name-scope paths; ``t=N`` children in processing order."""
 
-    def __init__(self) -> None:
+    def __init__(self, reverse_steps: bool = False) -> None:
         self.children: dict[str, ScopeTree] = {}
         self.members: list[str] = []
+        self.reverse_steps = reverse_steps
 
     def add(self, path: tuple[str, ...], line: str) -> None:
         node = self
         for part in path:
-            node = node.children.setdefault(part, ScopeTree())
+            node = node.children.setdefault(part, ScopeTree(self.reverse_steps))
         node.members.append(line)
 
     def lines(self, counter: list[int], depth: int = 0, indent: str = "", name: str = "") -> list[str]:
         out = [indent + m for m in self.members]
         first = {k: i for i, k in enumerate(self.children)}
-        backward = name == "backward"
+        backward = (name == "backward") != self.reverse_steps
         for key in sorted(first, key=lambda k: (_step_sort_key(k, backward)[:2], first[k])):
             child = self.children[key]
             k = counter[0]
@@ -468,7 +469,8 @@ def body_lines(graph: Graph, opts: DotOptions) -> list[str]:
     lines = graph_header(opts)
     # out-edges keep the order they are written in (gate order): every step lays out alike
     lines.insert(1, 'graph [ordering="out"]')
-    tree = ScopeTree()
+    # written in reverse, the steps of a top-to-bottom drawing come out left to right
+    tree = ScopeTree(reverse_steps=opts.rankdir in ("TB", "BT"))
     for d in view.nodes:
         tree.add(d.scope if opts.clusters else (), node_line(d, opts, heat))
     for path, line in _fan_out_groups(view):

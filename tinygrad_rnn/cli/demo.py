@@ -6,6 +6,8 @@
 3. Inside one LSTM: the full graph of 3 steps, every op and gate, coloured by gradient.
 4. Training: a plain RNN, an LSTM and a GRU on Hochreiter & Schmidhuber's adding problem,
    scored by the 1997 criterion, side by side.
+5. The explorer: ``explore.html`` (click a step for its ops, hover for every number) and
+   ``explore_training.html`` (the gradient flow of step 4's runs under a slider).
 
 Everything lands in ``--out`` (default ``./tinygrad_rnn_demo``), and the tour ends by saying
 which file to open and which lesson explains it.
@@ -129,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
          f"{steps} steps of 32 sequences, Adam lr 0.01, gradient clipping 1.0, hidden {hidden}.")
     _say("      A sequence counts as solved when |prediction - target| < 0.04 (the 1997 criterion); "
          "guessing the mean solves about 15%.")
-    rows = []
+    rows, run_dirs = [], []
     for cell_name, options, label in TRAIN_CELLS:
         tg.manual_seed(args.seed)
         task = make_task("adding", seed=args.seed, T=TASK_T, variant="1997")
@@ -137,9 +139,12 @@ def run(args: argparse.Namespace) -> int:
         optimizer = tg.optim.Adam(model.parameters(), lr=0.01)
         run_dir = out / ("train_" + label.split(",")[0].split(" ")[0].lower()
                          + ("_fb2" if options else ""))
-        if (run_dir / "metrics.jsonl").exists():
-            (run_dir / "metrics.jsonl").unlink()
+        for stale in ("metrics.jsonl", "flow.jsonl"):
+            if (run_dir / stale).exists():
+                (run_dir / stale).unlink()
         training = Run(task, model, optimizer, str(run_dir), 1.0, 32, {"demo": True})
+        training.record_flow = max(1, steps // 10)        # gradient-flow snapshots for the explorer
+        run_dirs.append(run_dir)
         t0 = time.perf_counter()
         result = training.train(steps, eval_every=max(1, steps // 4), progress=not quick, verbose=False,
                                 desc=f"      {label:<30}")
@@ -158,6 +163,14 @@ def run(args: argparse.Namespace) -> int:
              f"15-30 steps between the marks and the answer (picture 1).")
     _say("")
 
+    # -- the explorer: the same story, to click through ------------------------------------------------
+    from .explore import build_page
+    explore_html = build_page("lstm:1", "rnn,lstm,gru", T_flow, 16 if not quick else 4, 8, 1, 0.0,
+                              args.seed).save(out / "explore.html")
+    training_html = tg.viz.explore_run(run_dirs, title=f"Gradient flow while training on the adding problem "
+                                                       f"(T = {TASK_T}): move the slider").save(
+        out / "explore_training.html")
+
     # -- where to look ----------------------------------------------------------------------------------
     _say(f"Done in {time.perf_counter() - t_start:.0f} s. Open these, in this order:")
     _say(f"  {flow_png}  the gradient reaching step t, log scale: the RNN's falls by ~20 orders of magnitude,")
@@ -167,5 +180,9 @@ def run(args: argparse.Namespace) -> int:
                 if "collapsed" in path.name else "every op of a 3-step LSTM, the cell state's path included (lesson 5)")
         _say(f"  {path}  {what}")
     _say(f"  {out}/train_*/loss.png  the training curves of the four runs (lesson 8 trains them further)")
+    _say(f"  {training_html}  the same gradient flow during those runs: move the slider and watch the LSTM")
+    _say("      with forget bias 2 and the GRU carry gradient back to the marked inputs while the RNN's stays flat")
     _say("Next: tinygrad-rnn lessons   (the course, from a derivative by hand to LSTM and GRU)")
+    _say(f"Explore it yourself: open {explore_html.resolve()} in a browser (works offline):")
+    _say("  click a time step to see its ops, hover an op for its values, gradient and equation.")
     return 0

@@ -1,0 +1,164 @@
+"""The explorer page without a browser: its data, its errors, the CLI, and --record-flow.
+
+The page itself (clicks, hovers, offline, layout) is tested in headless Chromium in
+test_explore_browser.py.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_rnn as tg
+from tinygrad_rnn.cli.main import main
+from tinygrad_rnn.train.flow_record import FLOW_FILE, read_flow
+from tinygrad_rnn.viz.explore_model import cell_equations, generic_name, op_text
+
+
+def lstm_loss(T: int = 6, H: int = 4, forget_bias: float = 0.0, seed: int = 0):
+    tg.manual_seed(seed)
+    cell = tg.nn.LSTMCell(3, H, forget_bias=forget_bias)
+    x = tg.randn(T, 2, 3)
+    _, last = tg.viz.unroll_cell(cell, x, scope="lstm")
+    return cell, x, tg.viz.default_loss(cell, last)
+
+
+def page_data(page: tg.viz.Explorer) -> dict:
+    text = page.html()
+    m = re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', text, re.S)
+    return json.loads(m.group(1).replace("<\\/", "</"))
+
+
+def test_timeline_norms_are_the_gradient_flow():
+    cell, x, loss = lstm_loss(T=8)
+    page = tg.viz.explore(loss, params=cell)      # runs backward_with_grads itself
+    lane = page_data(page)["lanes"][0]
+    assert lane["parts"] == ["h", "c"] and lane["steps"] == list(range(8))
+    tg.manual_seed(0)
+    cell2 = tg.nn.LSTMCell(3, 4)
+    flow = tg.viz.gradient_flow(cell2, x)
+    for part in ("h", "c"):
+        np.testing.assert_allclose(lane["norms"][part], flow.norms[part], rtol=1e-6)
+
+
+def test_step_template_names_the_gates_and_equations():
+    cell, _, loss = lstm_loss(T=4, forget_bias=1.0)
+    data = page_data(tg.viz.explore(loss, params=cell))
+    lane = data["lanes"][0]
+    # steps 1..T-1 share one structure; step 0 reads the initial state instead
+    assert len(set(lane["templates"][1:])) == 1
+    nodes = data["templates"][lane["templates"][2]]["nodes"]
+    named = [n["name"] for n in nodes if n["kind"] in ("tensor", "output") and n["name"]]
+    assert named == ["i", "f", "g", "c_{t}", "o", "h_{t}"]
+    by_name = {n["name"]: n for n in nodes}
+    assert by_name["f"]["op"] == "sigmoid" and by_name["f"]["eq"].startswith("f_t = σ(")
+    assert "· + 1" in [n["op"] for n in nodes]            # the forget bias, as arithmetic
+    stubs = [n["name"] for n in nodes if n["kind"] == "param"]
+    assert sorted(stubs) == ["bias_hh", "bias_ih", "weight_hh", "weight_ih"]
+    assert {n["name"] for n in nodes if n["kind"] == "from"} == {"h_{t-1}", "c_{t-1}"}
+    # one number row per node, per step: [grad norm, min, mean, max]
+    assert all(len(row) == 4 for row in lane["stats"][2]) and len(lane["stats"][2]) == len(nodes)
+
+
+def test_gru_one_minus_z_reads_as_arithmetic():
+    tg.manual_seed(0)
+    cell = tg.nn.GRUCell(2, 3)
+    _, last = tg.viz.unroll_cell(cell, tg.randn(3, 1, 2), scope="gru")
+    data = page_data(tg.viz.explore(tg.viz.default_loss(cell, last), params=cell))
+    ops = [n["op"] for t in data["templates"] for n in t["nodes"]]
+    assert "1 − ·" in ops and not any(o.startswith("sub(") for o in ops)
+
+
+def test_compare_aligns_runs_and_labels_must_differ():
+    _, _, a = lstm_loss(T=5)
+    _, _, b = lstm_loss(T=5, forget_bias=1.0)
+    data = page_data(tg.viz.explore(a, label="LSTM", compare={"LSTM fb 1": b}))
+    assert [lane["label"] for lane in data["lanes"]] == ["LSTM", "LSTM fb 1"]
+    _, _, c = lstm_loss(T=5)
+    with pytest.raises(ValueError, match="labels must differ"):
+        tg.viz.explore(c, label="x", compare=[("x", c)])
+
+
+def test_plain_backward_is_refused_with_the_fix():
+    _, _, loss = lstm_loss()
+    loss.backward()
+    with pytest.raises(ValueError, match="backward_with_grads"):
+        tg.viz.explore(loss)
+    with pytest.raises(TypeError, match="explore"):
+        tg.viz.explore([1.0])
+
+
+def test_page_is_self_contained_and_repr_is_the_same_page(tmp_path: Path):
+    cell, _, loss = lstm_loss()
+    page = tg.viz.explore(loss, params=cell, title="a <title> & more")
+    text = page.html()
+    # nothing is fetched: no src/href to another place, no CSS import
+    assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', text)
+    assert "@import" not in text and "{{" not in text.split("<script")[0]
+    assert "svg-pan-zoom v3.6.2" in text
+    assert "&lt;title&gt;" in text.split("</title>")[0]
+    path = page.save(tmp_path / "p.html")
+    assert path.read_text(encoding="utf-8") == text
+    repr_html = page._repr_html_()
+    srcdoc = re.search(r'srcdoc="(.*?)" style', repr_html, re.S).group(1)
+    assert html.unescape(srcdoc) == text
+    with pytest.raises(ValueError, match=r"\.html"):
+        page.save(tmp_path / "p.png")
+
+
+def test_cell_equations_come_from_the_cell_source():
+    eqs = cell_equations(tg.nn.GRUCell)
+    assert eqs["z"].startswith("z_t = σ(") and eqs["h"].startswith("h_t = (1 − z_t)")
+    assert generic_name("h_11", 12) == "h_{t-1}" and generic_name("x_12", 12) == "x_{t}"
+    assert generic_name("h_3", 12) == "h_3"
+    assert op_text("sub", ["1", "·"]) == "1 − ·" and op_text("tanh", ["·"]) == "tanh"
+
+
+def test_cli_explore_writes_the_page_and_refuses_bad_input(tmp_path: Path, capsys):
+    out = tmp_path / "flow.html"
+    assert main(["explore", "--cell", "lstm:1", "--compare", "rnn,gru", "--steps", "6",
+                 "--hidden", "4", "--out", str(out)]) == 0
+    data = page_data_from_file(out)
+    assert [lane["label"] for lane in data["lanes"]] == ["LSTM, forget bias 1", "RNN (tanh)", "GRU"]
+    assert all(len(lane["steps"]) == 6 for lane in data["lanes"])
+    assert main(["explore", "--out", str(tmp_path / "x.png")]) == 2
+    assert main(["explore", "--cell", "lstm", "--compare", "lstm", "--out", str(out)]) == 2
+    assert main(["explore", "--run", str(tmp_path / "nothing"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--out must end in .html" in err and "same cell twice" in err and "record-flow" in err
+
+
+def page_data_from_file(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    m = re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', text, re.S)
+    return json.loads(m.group(1).replace("<\\/", "</"))
+
+
+def _weights(run_dir: Path) -> dict:
+    state = tg.checkpoint.load(str(run_dir / "checkpoint.npz"))["model"]
+    return {k: v.numpy() if hasattr(v, "numpy") else np.asarray(v) for k, v in state.items()}
+
+
+def test_record_flow_snapshots_without_changing_training(tmp_path: Path):
+    common = ["train", "adding", "--T", "20", "--steps", "12", "--hidden", "6", "--batch", "8",
+              "--no-progress", "--eval-every", "12", "--seed", "3"]
+    assert main(common + ["--out", str(tmp_path / "plain")]) == 0
+    assert main(common + ["--out", str(tmp_path / "rec"), "--record-flow", "4"]) == 0
+    plain, rec = _weights(tmp_path / "plain"), _weights(tmp_path / "rec")
+    assert plain.keys() == rec.keys() and plain
+    for k in plain:
+        np.testing.assert_array_equal(plain[k], rec[k])
+    snaps = read_flow(tmp_path / "rec" / FLOW_FILE)
+    assert [s["step"] for s in snaps] == [0, 4, 8, 12]
+    lane = snaps[-1]["lanes"]["lstm"]
+    # the 1997 adding problem pads sequences of T to T + T/10 steps: the longest decides
+    assert len(lane["h"]) == len(lane["c"]) == len(lane["f"]) >= 20
+    assert all(0.0 < f < 1.0 for f in lane["f"][:20]) and max(lane["h"]) > 0
+    page = tg.viz.explore_run(tmp_path / "rec")
+    data = page_data(page)
+    assert data["mode"] == "training" and len(data["training"]["snapshots"]) == 4
+    assert data["training"]["loss"] and data["lanes"][0]["label"] == "lstm"

@@ -259,3 +259,12 @@ def test_time_major_and_go_backwards() -> None:
     # go_backwards = a forward run on the reversed input, outputs in reading order
     yb = b(np.ascontiguousarray(np.swapaxes(_x(6)[:, ::-1], 0, 1)))
     np.testing.assert_allclose(np.swapaxes(yb.numpy(), 0, 1), y.numpy(), atol=1e-14)
+
+
+def test_nn_recurrent_stateful_explicit_state_is_a_one_off() -> None:
+    tg.manual_seed(7)
+    layer = tg.nn.Recurrent(tg.nn.GRUCell(I, H, dtype="float64"), stateful=True)
+    x = tg.Tensor(_x(7))
+    h1 = layer(x)
+    layer(x, initial_state=tg.zeros(B, H).double())
+    np.testing.assert_array_equal(layer.states.numpy(), h1.numpy())

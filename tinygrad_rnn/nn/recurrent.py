@@ -45,16 +45,16 @@ class Recurrent(Module):
             (reversed) processing order, as Keras does; the last output is the one after x_0.
         stateful: the final state of sample i becomes the initial state of sample i in the
             next call, detached from the graph, until :meth:`reset_states`. The batch size
-            must stay the same between calls.
+            must stay the same between calls. A call given an explicit ``initial_state``
+            (e.g. a validation pass) starts from it and leaves the carried state unchanged.
         dropout: fraction of input features dropped. One (B, I) mask per call, reused at
             every step (Gal & Ghahramani's variational dropout), training mode only.
         recurrent_dropout: fraction of ``h`` units dropped, one (B, H_out) mask per call,
             reused at every step, training mode only. The mask multiplies h_{t−1} *before it
-            enters the cell*, so every use of h_{t−1} inside the cell sees the masked copy; the
-            state carried to the next step is not masked. For a simple RNN and an LSTM this is
-            exactly Keras (there h_{t−1} only enters the recurrent matmul); for a GRU it also
-            reaches the ``z ⊙ h_{t−1}`` interpolation, which Keras' implementation 1 leaves
-            unmasked (Keras 2.2's implementation 2 masks it too).
+            enters the cell* (any cell works), so every use of h_{t−1} inside the cell sees the
+            same masked copy; the state carried to the next step is not masked. Keras instead
+            draws one mask per gate (and leaves a GRU's ``z ⊙ h_{t−1}`` unmasked): only a
+            simple RNN matches it here; :mod:`tinygrad_rnn.keras.layers` draws Keras' masks.
         name: the outermost name scope of the unrolled graph (default: the cell class name
             in lower case, e.g. ``"lstmcell"``).
 
@@ -120,7 +120,7 @@ class Recurrent(Module):
             read = outs[0].in_order(reverse=self.go_backwards)
             output = stack(read, 1) if self.return_sequences else read[-1]
         state = pack_state(finals[0])
-        if self.stateful:
+        if self.stateful and initial_state is None:   # an explicit state is a one-off run
             self.states = detach_state(state)
         if self.return_state:
             return (output,) + state_parts(state)

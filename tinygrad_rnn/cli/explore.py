@@ -88,7 +88,7 @@ def run_explore(args: argparse.Namespace) -> int:
     if args.run:
         try:
             page = tg.viz.explore_run(args.run, steps_per_row=args.steps_per_row)
-        except ValueError as e:
+        except (ValueError, FileNotFoundError) as e:     # a folder that is not a recorded run
             raise CLIError(str(e)) from None
     else:
         for name in ("steps", "hidden", "input", "batch"):

@@ -20,7 +20,7 @@ from .main import CLIError
 # differences, since it would change the model, the optimizer or the data the run sees.
 RESUME_OVERRIDABLE = ("lr", "steps", "epochs", "clip")
 # settings that change how the run reports, not what it computes
-RESUME_FREE = ("device", "out", "resume", "eval_every", "log_every", "no_progress")
+RESUME_FREE = ("device", "out", "resume", "eval_every", "log_every", "no_progress", "record_flow")
 
 
 def _positive(kind: type) -> Any:
@@ -315,6 +315,7 @@ def run_train(args: argparse.Namespace) -> int:
     optimizer = _optimizer(args.optimizer, model.parameters(), lr)
     stored_args = {k: v for k, v in vars(args).items() if k not in ("func", "argv", "command")}
     run = Run(task, model, optimizer, out, clip or None, batch, stored_args)
+    run.record_flow = args.record_flow or 0       # gradient-flow snapshots (flow_record.py)
     argv = getattr(args, "argv", None)
     if argv is not None:
         run.resume_hint = "tinygrad-rnn " + shlex.join(list(argv) + ([] if args.resume else ["--resume"]))

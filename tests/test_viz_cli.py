@@ -81,3 +81,23 @@ def test_bad_arguments_are_one_clear_line(argv, msg, capsys, tmp_path, monkeypat
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert msg in err and len(err.splitlines()) == 1
+
+
+def test_graph_one_step(tmp_path):
+    out = tmp_path / "step.dot"
+    assert main(["graph", "--cell", "lstm", "--steps", "3", "--step", "1", "--rankdir", "TB",
+                 "--out", str(out)]) == 0
+    text = out.read_text()
+    assert 'label="t=1"' in text and 'label="t=0"' not in text and 'label="t=2"' not in text
+    assert "h_0" in text and "c_0" in text and "h_1 = o ⊙ ·" in text     # the states it reads, as inputs
+    assert "Step t=1 of 3" in text
+
+
+@pytest.mark.parametrize("argv,msg", [
+    (["graph", "--steps", "3", "--step", "3"], "--step must be a time step in 0..2"),
+    (["graph", "--steps", "3", "--step", "1", "--collapse"], "cannot be combined with --collapse"),
+])
+def test_bad_step_argument(argv, msg, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    assert msg in capsys.readouterr().err

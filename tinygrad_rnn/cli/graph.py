@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="draw every tensor as its own box (default: an unnamed tensor is drawn "
                         "as the op that made it)")
     p.add_argument("--hide-params", action="store_true", help="the same as --params hidden")
+    p.add_argument("--step", type=int, default=None,
+                   help="draw only time step N (0-based) of the unrolled graph, with the state it "
+                        "reads from step N-1 as inputs (one readable step)")
     p.add_argument("--show-values", action="store_true", help="print the first values of each tensor")
     p.add_argument("--rankdir", default="LR", choices=["LR", "TB"], help="layout direction (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
@@ -92,7 +95,7 @@ def caption(kind: str, hidden: int, steps: int, forget_bias: float, seed: int) -
         fb = "forget bias 1 (TF/Keras style)" if forget_bias == 1.0 else \
             ("forget bias 0 (PyTorch default)" if forget_bias == 0.0 else f"forget bias {forget_bias:g}")
         name += f", {fb}"
-    return (f"{name}, H={hidden}, T={steps}: untrained, PyTorch init U(-1/sqrt(H), 1/sqrt(H)), "
+    return (f"{name}, H={hidden}, T={steps}: untrained, PyTorch init U(-1/sqrt(H), 1/sqrt(H)),\n"
             f"random N(0,1) inputs, seed {seed}; loss L = sum(h_T); colour = |dL/d tensor|")
 
 
@@ -103,6 +106,11 @@ def run_graph(args: argparse.Namespace) -> int:
     _check_sizes(args)
     if args.steps_per_row < 1:
         raise CLIError(f"--steps-per-row must be a positive integer, got {args.steps_per_row}")
+    if args.step is not None:
+        if not 0 <= args.step < args.steps:
+            raise CLIError(f"--step must be a time step in 0..{args.steps - 1} (--steps {args.steps}), got {args.step}")
+        if args.collapse:
+            raise CLIError("--step draws the ops of one step; it cannot be combined with --collapse")
     kind = args.cell.strip().lower()
     if kind not in CELLS:
         raise CLIError(f"--cell must be one of {', '.join(CELLS)}, got {args.cell!r}")
@@ -121,10 +129,18 @@ def run_graph(args: argparse.Namespace) -> int:
     loss.name = "L = sum(h_T)"
     tg.viz.backward_with_grads(loss)
     params = "hidden" if args.hide_params else args.params
-    text = tg.viz.to_dot(loss, collapse=args.collapse, params=params, module=cell,
-                         tensors="all" if args.all_tensors else "named", steps_per_row=args.steps_per_row,
-                         show_values=args.show_values, rankdir=args.rankdir,
-                         label=caption(kind, args.hidden, args.steps, args.forget_bias, args.seed))
+    label = caption(kind, args.hidden, args.steps, args.forget_bias, args.seed)
+    if args.step is None:
+        text = tg.viz.to_dot(loss, collapse=args.collapse, params=params, module=cell,
+                             tensors="all" if args.all_tensors else "named", steps_per_row=args.steps_per_row,
+                             show_values=args.show_values, rankdir=args.rankdir, label=label)
+    else:
+        graph = tg.viz.build_graph(loss, hide_params=params == "hidden", params=cell)
+        step = tg.viz.subgraph(graph, [n.id for n in graph.nodes if f"t={args.step}" in n.scope])
+        opts = tg.viz.DotOptions(rankdir=args.rankdir, show_values=args.show_values, params=params,
+                                 tensors="all" if args.all_tensors else "named",
+                                 label=f"Step t={args.step} of {args.steps}: {label}")
+        text = tg.viz.graph_to_dot(step, opts)
     try:
         tg.viz.render(text, out, fmt)
     except GraphvizNotFoundError as e:

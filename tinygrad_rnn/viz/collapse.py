@@ -182,7 +182,13 @@ def collapsed_to_dot(graph: Graph, opts: DotOptions | None = None) -> str:
     col = collapse(graph)
     heat = opts.show_grads and any(n.grad_norm is not None for n in graph.nodes)
     across = opts.rankdir in ("LR", "RL")        # rows run across the page, stacking downwards
-    header = graph_header(replace(opts, rankdir="TB" if across else "LR"))
+    legend = ""
+    if opts.legend:
+        legend = heat_legend_html("box colour = |dL/d h_t| (and |dL/d c_t|), log10, clipped") if heat else ""
+        legend += (f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="9"><FONT COLOR="{CELL_STATE_COLOR}"><B>thick teal: c (cell state)</B></FONT>'
+                   f'   <FONT COLOR="{HIDDEN_STATE_COLOR}">grey: h (hidden state); width = |grad| carried</FONT></FONT></TD></TR>'
+                   f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="9">dashed: the state carried on to the next row</FONT></TD></TR>')
+    header = graph_header(replace(opts, rankdir="TB" if across else "LR"), legend)
     lines = header + [f"node {attrs(shape='plaintext', margin='0')}"]
     lanes = _lanes(col)
     row_of: dict[str, int] = {}                  # node id -> row number
@@ -265,15 +271,6 @@ def collapsed_to_dot(graph: Graph, opts: DotOptions | None = None) -> str:
         else:
             lines.append(f"{src} -> {dst} " + attrs(
                 color=HIDDEN_STATE_COLOR, penwidth=width, weight="2" if part else None))
-    if opts.legend:
-        rows_html = heat_legend_html("box colour = |dL/d h_t| (and |dL/d c_t|), log10, clipped") if heat else ""
-        rows_html += (f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="9"><FONT COLOR="{CELL_STATE_COLOR}"><B>thick teal: c (cell state)</B></FONT>'
-                      f'   <FONT COLOR="{HIDDEN_STATE_COLOR}">grey: h (hidden state); width = |grad| carried</FONT></FONT></TD></TR>'
-                      f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="9">dashed: the state carried on to the next row</FONT></TD></TR>')
-        lines.append('legend [shape=plaintext, margin="0", label=<<TABLE BORDER="0" CELLBORDER="1" '
-                     f'CELLSPACING="0" CELLPADDING="3">{rows_html}</TABLE>>]')
-        if row_labels:
-            lines.append(f"legend -> {row_labels[0]} [style=\"invis\"]")    # above the first row
     return wrap(lines)
 
 

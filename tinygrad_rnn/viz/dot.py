@@ -214,9 +214,15 @@ def drawn_view(graph: Graph, opts: DotOptions) -> View:
         out_edges = _stubs(drawn, out_edges, roots)
     if opts.states == "stubs" and opts.clusters:
         out_edges = _entries(drawn, out_edges)
+    # graph order (parents first); a stub or an entry takes the place of the node it copies
     order = {n.id: i for i, n in enumerate(graph.nodes)}
-    nodes = sorted(drawn.values(), key=lambda d: order.get(d.id, order.get(d.id.split("s")[0], 0)))
+    nodes = sorted(drawn.values(), key=lambda d: order.get(d.id, order.get(_copied_id(d), 0)))
     return _fixed_order(nodes, out_edges)
+
+
+def _copied_id(d: Drawn) -> str:
+    source = d.stub_of if d.stub_of is not None else (d.entry_of.node if d.entry_of is not None else d.node)
+    return source.id
 
 
 def _stubs(drawn: dict[str, Drawn], edges: list[Edge], roots: set[str]) -> list[Edge]:
@@ -410,14 +416,28 @@ def legend_line(heat: bool, kinds: bool = True, opts: DotOptions | None = None) 
             rows += f'<TR><TD COLSPAN="{n}"><FONT POINT-SIZE="8">{html_escape(note)}</FONT></TD></TR>'
     if heat:
         rows += heat_legend_html()
-    if not rows:
-        return ""
-    return ('legend [shape=plaintext, margin="0", label=<<TABLE BORDER="0" CELLBORDER="1" '
-            f'CELLSPACING="0" CELLPADDING="3">{rows}</TABLE>>]')
+    return rows
 
 
-def graph_header(opts: DotOptions) -> list[str]:
-    lines = [f"graph {attrs(rankdir=opts.rankdir, fontname='Helvetica', fontsize='12', labelloc='t', label=opts.label, newrank='true', ranksep='0.3', nodesep='0.15')}",
+def title_html(label: str | None, legend_rows: str) -> str:
+    """The picture's title: the caption (its lines centred) above the legend table, one
+    block on top, so that the legend never widens the drawing beside it."""
+    parts = []
+    if label:
+        text = "<BR/>".join(html_escape(line) for line in label.split("\n"))
+        parts.append(f'<TR><TD><FONT POINT-SIZE="12">{text}</FONT></TD></TR>')
+    if legend_rows:
+        parts.append('<TR><TD><TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
+                     f"{legend_rows}</TABLE></TD></TR>")
+    return '<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="4">' + "".join(parts) + "</TABLE>"
+
+
+def graph_header(opts: DotOptions, legend_rows: str = "") -> list[str]:
+    """Graph, node and edge defaults; the caption and the legend (if any) as the title."""
+    label: dict[str, str | None] = {"label": opts.label}
+    if legend_rows:
+        label = {"label_html": title_html(opts.label, legend_rows)}
+    lines = [f"graph {attrs(rankdir=opts.rankdir, fontname='Helvetica', fontsize='12', labelloc='t', **label, newrank='true', ranksep='0.3', nodesep='0.15')}",
              f"node {attrs(fontname='Helvetica')}",
              f"edge {attrs(fontname='Helvetica', fontsize='8', arrowsize='0.6')}"]
     return lines
@@ -466,7 +486,7 @@ def body_lines(graph: Graph, opts: DotOptions) -> list[str]:
     opts.check()
     view = drawn_view(graph, opts)
     heat = opts.show_grads and any(n.grad_norm is not None for n in graph.nodes)
-    lines = graph_header(opts)
+    lines = graph_header(opts, legend_line(heat, opts=opts) if opts.legend else "")
     # out-edges keep the order they are written in (gate order): every step lays out alike
     lines.insert(1, 'graph [ordering="out"]')
     # written in reverse, the steps of a top-to-bottom drawing come out left to right
@@ -489,10 +509,6 @@ def body_lines(graph: Graph, opts: DotOptions) -> list[str]:
             label=str(e.arg) if show_arg else None, penwidth=width,
             constraint="false" if across else None,
             tailport=across_ports[0] if across else None, headport=across_ports[1] if across else None))
-    if opts.legend:
-        leg = legend_line(heat, opts=opts)
-        if leg:
-            lines.append(leg)
     return lines
 
 

@@ -185,8 +185,10 @@ def collapsed_to_dot(graph: Graph, opts: DotOptions | None = None) -> str:
     legend = ""
     if opts.legend:
         legend = heat_legend_html("box colour = |dL/d h_t| (and |dL/d c_t|), log10, clipped") if heat else ""
-        legend += (f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="9"><FONT COLOR="{CELL_STATE_COLOR}"><B>thick teal: c (cell state)</B></FONT>'
-                   f'   <FONT COLOR="{HIDDEN_STATE_COLOR}">grey: h (hidden state); width = |grad| carried</FONT></FONT></TD></TR>'
+        has_c = any(name.startswith("c_") for box in col.boxes for name, _ in box.states)
+        c_text = f'<FONT COLOR="{CELL_STATE_COLOR}"><B>thick teal: c (cell state)</B></FONT>   ' if has_c else ""
+        legend += (f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="9">{c_text}'
+                   f'<FONT COLOR="{HIDDEN_STATE_COLOR}">grey: h (hidden state); width = |grad| carried</FONT></FONT></TD></TR>'
                    f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="9">dashed: the state carried on to the next row</FONT></TD></TR>')
     header = graph_header(replace(opts, rankdir="TB" if across else "LR"), legend)
     lines = header + [f"node {attrs(shape='plaintext', margin='0')}"]

@@ -64,6 +64,59 @@ def check(condition: Any, message: str) -> None:
     print(f"  ✓ {message}")
 
 
+# ---- a short memory task for lessons 5-7 ----------------------------------------------
+
+def remember_the_marked(n: int, steps: int, seed: int, symbols: int = 4) -> tuple[Any, Any]:
+    """Sequences of ``steps`` random symbols; the first carries a marker, and the target is it.
+
+    Returns ``x`` (steps, n, symbols + 1) float32, one-hot symbols plus a marker channel that is
+    1 only at t = 0, and ``y`` (n,) int64, the marked symbol. The later symbols come from the
+    same alphabet, so a model must store the marked one at t = 0 and keep it unchanged through
+    ``steps − 1`` look-alike inputs: a plain RNN's state is rewritten at every step.
+    """
+    import numpy as np
+    r = np.random.default_rng(seed)
+    sym = r.integers(0, symbols, (steps, n))
+    x = np.zeros((steps, n, symbols + 1), np.float32)
+    x[np.arange(steps)[:, None], np.arange(n)[None, :], sym] = 1.0
+    x[0, :, symbols] = 1.0
+    return x, sym[0].astype(np.int64)
+
+
+def train_to_remember(layer: Any, hidden_size: int, data: tuple, test: tuple, steps: int, lr: float = 0.02,
+                      batch: int = 32, every: int = 25, seed: int = 0) -> dict[str, list]:
+    """Train ``layer`` (a PyTorch-style recurrent layer) and a linear read-out of its last output
+    to name the marked symbol; Adam, gradients clipped to norm 1. Returns the training losses and
+    the test accuracy every ``every`` steps (``{"loss": [...], "step": [...], "accuracy": [...]}``).
+    """
+    import numpy as np
+    from . import nn, optim, no_grad, tensor
+    x, y = data
+    classes = int(y.max()) + 1
+    dtype = next(iter(layer.parameters())).dtype          # inputs follow the layer's dtype
+    head = nn.Linear(hidden_size, classes, dtype=dtype)
+    params = list(layer.parameters()) + list(head.parameters())
+    opt = optim.Adam(params, lr=lr)
+    draw = np.random.default_rng(seed)
+    out: dict[str, list] = {"loss": [], "step": [], "accuracy": []}
+    for step in range(1, steps + 1):
+        idx = draw.integers(0, len(y), batch)
+        seq, _ = layer(tensor(x[:, idx], dtype=dtype))
+        loss = nn.cross_entropy(head(seq[-1]), tensor(y[idx]))
+        opt.zero_grad()
+        loss.backward()
+        nn.clip_grad_norm(params, 1.0)
+        opt.step()
+        out["loss"].append(loss.item())
+        if step % every == 0 or step == steps:
+            with no_grad():
+                seq, _ = layer(tensor(test[0], dtype=dtype))
+                guess = head(seq[-1]).numpy().argmax(axis=1)
+            out["step"].append(step)
+            out["accuracy"].append(float((guess == test[1]).mean()))
+    return out
+
+
 # ---- finding lessons -------------------------------------------------------------------
 
 @dataclass

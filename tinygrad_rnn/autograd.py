@@ -82,14 +82,32 @@ def consumer_counts(roots: Tensor | Sequence[Tensor]) -> dict[int, int]:
             raise GraphFreedError(
                 f"backward: trying to go through the graph a second time (op {ctx.name!r}); its saved "
                 f"values were freed by the first backward. Pass retain_graph=True to the first call")
-        for p, need in zip(ctx.parents, ctx.needs):
+        for p, need, arr in zip(ctx.parents, ctx.needs, ctx.arrays):
             if need:
+                if p.data is not arr:        # replaced since the forward pass read it
+                    _modified_error(ctx, p)
                 key = id(p)
                 counts[key] = counts.get(key, 0) + 1
                 if key not in seen:
                     seen.add(key)
                     stack.append(p)
     return counts
+
+
+def _modified_error(ctx: Function, p: Tensor) -> None:
+    """PyTorch's version-counter check, on the arrays: input ``i`` of ``ctx`` no longer holds the
+    array the forward pass read, because its ``.data`` was replaced in between (``w.data = w.data
+    - lr * g``, ``load_state_dict``, ``astype``): the saved values and the tensor disagree. Writes
+    *into* the array (``w.data[0] = 1``, ``w.data -= x``) are not seen, as PyTorch's counter does
+    not see writes through ``.data``; they are documented in docs/concepts.md."""
+    i = next(k for k, q in enumerate(ctx.parents) if q is p)   # not .index(): == is elementwise
+    who = f" {p.name!r}" if p.name else ""
+    where = f" (created at {ctx.origin})" if ctx.origin else ""
+    raise BackwardError(
+        f"backward: one of the variables needed for gradient computation has been modified: "
+        f"input {i} of op {ctx.name!r}{where}, a tensor{who} of shape {tuple(p.shape)}, had its .data "
+        f"replaced after the forward pass. Change .data only after backward(), or give the op a copy "
+        f"(.clone()) if the tensor must change in between")
 
 
 # ---- the walk's helpers, in the order the loop calls them ------------------------------

@@ -80,6 +80,8 @@ class Pow(Function):
         return a ** exponent
 
     def backward(self, g: Any) -> Any:
+        if self.p == 0:   # a⁰ = 1 is constant: 0 everywhere, not 0·a⁻¹ = NaN at a = 0 (PyTorch gives 0)
+            return g * 0.0
         (a,) = self.inputs(g)
         return g * (self.p * a ** (self.p - 1))
 

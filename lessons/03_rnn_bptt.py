@@ -230,7 +230,7 @@ cell2 = tg.nn.RNNCell(K2, 16, bias=False, dtype=tg.float64)
 readout2 = tg.nn.Linear(16, K2, bias=False, dtype=tg.float64)
 E2, states2, _ = unroll(cell2, readout2, X2, Y2)
 tg.viz.backward_with_grads(E2)
-collapsed = tg.viz.draw_collapsed(E2, label=f"RNN H = 16, untrained, {T2} steps of {long_text!r}; "
+collapsed = tg.viz.draw_collapsed(E2, steps_per_row=7, label=f"RNN H = 16, untrained, {T2} steps of {long_text!r}; "
                                             "one box per step, rows = |dE/dh_t|")
 show(tg.viz.render(collapsed, OUT / "03_collapsed_rnn.png"))
 
@@ -272,8 +272,9 @@ check(max(grads2) < 10 * min(grads2), f"over {T2} steps the states' gradients st
 # %% [markdown]
 # **Reading the pictures.** `03_collapsed_rnn.png` draws the same kind of graph for all the steps,
 # with one box per time step instead of every op. Each box has a row for the state `h_t` and
-# one for the step's loss `E_t`, coloured by the gradient reaching them. The grey arrows
-# between boxes carry `h` forward; the long arrows take every `E_t` to the sum `E`. Each
+# one for the step's loss `E_t`, coloured by the gradient reaching them. The steps are wrapped
+# seven to a row. The grey arrows between boxes carry `h` forward (dashed where it continues on
+# the next row); the long arrows take every `E_t` to the sum `E`. Each
 # `E_t` has gradient exactly 1 (it is added straight into `E`), and the states' gradients
 # stay within the range printed above: on such a short range nothing has vanished yet.
 #

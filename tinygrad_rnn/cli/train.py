@@ -18,7 +18,7 @@ from .main import CLIError
 # `--resume` takes every setting from the checkpoint. These may be given again with a new
 # value (the change is printed); any other setting that differs is refused with a list of the
 # differences, since it would change the model, the optimizer or the data the run sees.
-RESUME_OVERRIDABLE = ("lr", "steps", "epochs", "clip")
+RESUME_OVERRIDABLE = ("lr", "steps", "epochs", "clip", "lr_decay", "lr_decay_every")
 # settings that change how the run reports, not what it computes
 RESUME_FREE = ("device", "out", "resume", "eval_every", "log_every", "no_progress", "record_flow")
 
@@ -93,6 +93,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=_positive(float), help="learning rate (default: the task's)")
     p.add_argument("--optimizer", choices=["adam", "sgd", "rmsprop", "adagrad"], default="adam")
     p.add_argument("--clip", type=_non_negative_float, help="clip the global gradient norm to this (0: off)")
+    p.add_argument("--lr-decay", type=_positive(float), default=None, metavar="RATE",
+                   help="multiply the learning rate by RATE every --lr-decay-every steps (staircase decay)")
+    p.add_argument("--lr-decay-every", type=_positive(int), default=None, metavar="N",
+                   help="steps between two --lr-decay multiplications")
     p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--out", default=None, help="run folder (default: runs/TASK-CELL)")
@@ -135,6 +139,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--seed", type=_seed, default=None)
     s.add_argument("--device", default="cpu")
     s.set_defaults(func=run_sample)
+
+
+def _lr_decay(args: argparse.Namespace) -> tuple[float, int] | None:
+    """``(rate, every)`` from --lr-decay and --lr-decay-every (both or neither), or None."""
+    rate, every = getattr(args, "lr_decay", None), getattr(args, "lr_decay_every", None)
+    if rate is None and every is None:
+        return None
+    if rate is None or every is None:
+        raise CLIError("--lr-decay RATE and --lr-decay-every N go together: the learning rate is "
+                       "multiplied by RATE every N steps")
+    if rate > 1:
+        raise CLIError(f"--lr-decay {rate:g}: a decay rate is at most 1 (0.1 divides the rate by 10)")
+    return rate, every
 
 
 def _optimizer(name: str, params: list, lr: float) -> Any:
@@ -313,9 +330,11 @@ def run_train(args: argparse.Namespace) -> int:
                           cell_options=cell_options).to(device)
     lr = args.lr or d["lr"]
     optimizer = _optimizer(args.optimizer, model.parameters(), lr)
+    decay = _lr_decay(args)
     stored_args = {k: v for k, v in vars(args).items() if k not in ("func", "argv", "command")}
     run = Run(task, model, optimizer, out, clip or None, batch, stored_args)
     run.record_flow = args.record_flow or 0       # gradient-flow snapshots (flow_record.py)
+    run.lr_decay = None if decay is None else (lr, *decay)
     argv = getattr(args, "argv", None)
     if argv is not None:
         run.resume_hint = "tinygrad-rnn " + shlex.join(list(argv) + ([] if args.resume else ["--resume"]))

@@ -104,6 +104,9 @@ class Run:
         self.resume_hint: str | None = None
         # every N steps, a gradient-flow snapshot into flow.jsonl (0: off); see flow_record.py
         self.record_flow = 0
+        # (base lr, rate, every): lr = base · rate^⌊step/every⌋ before each step, TensorFlow's
+        # exponential_decay(staircase=True); computed from the step alone, so a resumed run agrees
+        self.lr_decay: tuple[float, float, int] | None = None
         os.makedirs(out_dir, exist_ok=True)
 
     # -- checkpoints --
@@ -164,6 +167,10 @@ class Run:
                         loss.backward()
                         grad_norm = clip_grad_norm(self.model.parameters(), self.clip) if self.clip else None
                         updating = True
+                        if self.lr_decay is not None:
+                            base, rate, every = self.lr_decay
+                            for group in self.optimizer.param_groups:
+                                group["lr"] = base * rate ** (self.step // every)
                         self.optimizer.step()
                         self.step += 1
                         updating = False

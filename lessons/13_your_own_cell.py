@@ -325,8 +325,17 @@ if not FAST:
 #
 # 1. **`IndRNNCell`**: the independently recurrent cell of Li et al. (2018),
 #    h_t = relu(W x_t + u ⊙ h_{t−1} + b), where u is a *vector*: each unit only sees its own
-#    past. Write `__init__` and `forward`.
+#    past. Write `__init__` and `forward` as a cell class, as this lesson did for
+#    `GatedAccumulator`. The check then does to your cell what this lesson did to its own: it
+#    compares one step with NumPy, gradchecks three unrolled steps in float64, stacks it in a
+#    two-layer bidirectional `tg.nn.RNN`, draws one step (`tg.viz.to_dot`: a `relu` and all
+#    three parameters must be in the picture), and trains it with Adam to sum sequences of six
+#    numbers (the loss must fall below a fifth of where it started).
 # 2. **`indrnn_gradient_product`**: for that cell, ∂h_T/∂h_0 is diagonal. Compute its
-#    diagonal from u and the pre-activations, by hand.
+#    diagonal from u and the pre-activations, by hand (NumPy only; the check watches for the
+#    library).
+#
+# Every run draws fresh weights and inputs. `tinygrad-rnn check 13 --hint` gives a nudge, one
+# level deeper each time; `lessons/solutions/13_your_own_cell.py` has one way to do each.
 #
 # Lesson 14 goes beyond recurrence: attention.

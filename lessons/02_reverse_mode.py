@@ -1,6 +1,6 @@
 # %% [markdown]
 # # 2. Tensors and reverse mode
-# > Broadcasting and summed-back gradients, accumulation, topological order, no_grad, detach, gradcheck.
+# > Broadcasting and summed-back gradients, accumulation, the real backward walk (consumer counts, Kahn's order), no_grad, detach, gradcheck, and Newton's method with second derivatives; you build a tiny engine.
 #
 # **What you will learn**
 #
@@ -9,7 +9,9 @@
 # * why gradients **accumulate** (`a + a` has gradient 2) and what that means for `.grad`;
 # * the **topological order** that the backward walk follows;
 # * how to switch recording off (`tg.no_grad()`) and cut a graph (`.detach()`);
-# * how `tg.gradcheck` catches a wrong gradient, and what a small network's graph looks like.
+# * how `tg.gradcheck` catches a wrong gradient, and what a small network's graph looks like;
+# * (build it) a tiny engine of your own in the exercises; (optional) second derivatives with
+#   `tg.grad(..., create_graph=True)` and Newton's method.
 #
 # Run it with `tinygrad-rnn lesson 2`; pictures go to `tinygrad_rnn_lessons/02_reverse_mode/`.
 
@@ -19,7 +21,8 @@ import inspect
 import numpy as np
 
 import tinygrad_rnn as tg
-from tinygrad_rnn.tensor import _consumer_counts, unbroadcast
+from tinygrad_rnn.autograd import backward_walk, consumer_counts
+from tinygrad_rnn.tensor import unbroadcast
 from tinygrad_rnn.lessons import check, fast, out_dir, show
 
 OUT = out_dir("02_reverse_mode")
@@ -130,10 +133,19 @@ check(a.grad.item() == 6.0, "three backward passes of 2a leave a.grad = 2 + 2 + 
 # loop with an explicit stack: an unrolled RNN can be thousands of ops deep, deeper than
 # Python's recursion limit. Then it starts at the root, and a node whose last consumer has
 # reported goes on a "ready" stack (Kahn's algorithm). Each gradient moves on the moment it is
-# complete, which keeps few of them in memory at once.
+# complete, which keeps few of them in memory at once. Here are the counts, then the walk itself,
+# exactly as `tinygrad_rnn/autograd.py` runs it for every `backward()` in this course:
 
 # %%
-print(inspect.getsource(_consumer_counts))
+print(inspect.getsource(consumer_counts))
+print(inspect.getsource(backward_walk))
+
+# %% [markdown]
+# Read the loop of `backward_walk` against the paragraph above: `pending` holds the counts;
+# `ready` starts with the root; a tensor popped from `ready` has its complete gradient `g`; its
+# op's backward turns `g` into one share per input; each share is added to that input's
+# running sum, its count goes down by one, and at zero the input joins `ready`. The rest are
+# named helpers: hooks, handing a leaf its `.grad`, and freeing what the op saved.
 
 # %% [markdown]
 # A diamond shows why the order matters: `u = 2p`, `v = p²`, `L = u·v`. Both `u` and `v`
@@ -149,7 +161,7 @@ v = p * p
 v.name = "v"
 L = u * v
 L.name = "L"
-print("consumers counted:", {t.name: _consumer_counts(L)[id(t)] for t in (p, u, v)})
+print("consumers counted:", {t.name: consumer_counts(L)[id(t)] for t in (p, u, v)})
 finished = []
 for t in (p, u, v, L):
     t.register_hook(lambda g, name=t.name: finished.append(name))
@@ -311,6 +323,41 @@ check(np.allclose(mlp.layer1.bias.grad.numpy(), db1, atol=1e-6), "layer1.bias.gr
 # chain of 4 500 ops, deeper than Python's recursion limit. Your engine must not use the library
 # (the check watches for it). `tinygrad-rnn check 2 --hint` gives a nudge, one level deeper each
 # time; one way to write it is in `lessons/solutions/02_reverse_mode.py`.
+
+# ## 9. Optional: derivatives of derivatives
+#
+# The walk above turns each gradient into arrays. With `create_graph=True` it records the
+# backward pass itself as ops, so a gradient is a tensor with its own graph and can be
+# differentiated again. `tg.grad(outputs, inputs, create_graph=True)` returns the gradients
+# without touching `.grad` (as `torch.autograd.grad` does).
+#
+# One use, the way DeZero shows it: **Newton's method** finds a minimum of f by stepping
+# `x ← x − f′(x) / f″(x)`, and both derivatives come from autograd. For `f(x) = x⁴ − 2x²`, from
+# `x = 2`: calculus says `f′ = 4x³ − 4x` and `f″ = 12x² − 4`, and the minimum on the right is at
+# `x = 1`.
+
+# %%
+x = tg.tensor(2.0, dtype=tg.float64, requires_grad=True)
+newton = [x.item()]
+for step in range(8):
+    y = x ** 4 - 2 * x ** 2
+    (dy,) = tg.grad(y, x, create_graph=True)            # f′(x), a tensor with a graph
+    (ddy,) = tg.grad(dy, x)                              # f″(x), differentiating f′
+    if step == 0:
+        check(dy.item() == 4 * 2.0 ** 3 - 4 * 2.0 and ddy.item() == 12 * 2.0 ** 2 - 4,
+              "at x = 2, tg.grad gives f′ = 4x³ − 4x = 24 and f″ = 12x² − 4 = 44")
+    x = tg.tensor(x.item() - dy.item() / ddy.item(), dtype=tg.float64, requires_grad=True)
+    newton.append(x.item())
+print("Newton's iterates:", " → ".join(f"{v:.12f}" for v in newton))
+errors = [abs(v - 1.0) for v in newton]
+check(errors[-1] < 1e-12, "Newton's method with autograd's f′ and f″ reaches the minimum x = 1")
+check(all(errors[k + 1] < 10 * errors[k] ** 2 for k in range(3, 6)),
+      "near the answer each step squares the error (quadratic convergence)")
+
+# %% [markdown]
+# The iterates approach 1 quickly (printed above): near the answer each Newton step squares the
+# error, that is doubles the number of correct digits, whereas gradient descent, which uses `f′`
+# alone, gains a fixed fraction per step.
 
 # %%
 print("lesson 2 finished")

@@ -212,3 +212,17 @@ def test_states_edges_option_reaches_to_dot():
     assert re.search(rf"^\t{h0} -> .*constraint=\"false\"", tg.viz.to_dot(loss, states="edges"), flags=re.M)
     with pytest.raises(ValueError, match="states must be one of stubs, edges"):
         tg.viz.to_dot(loss, states="wires")
+
+
+def test_parameter_stub_names():
+    from tinygrad_rnn.viz.labels import short_param_name
+    assert [short_param_name(n) for n in ("weight_hh", "bias_ih", "weight", "l1.weight", "rnn.cell.bias_hh",
+                                          "weight_ci", "U (weight_ih)")] == \
+        ["W_hh", "b_ih", "W", "l1.W", "cell.b_hh", "W_ci", "U (weight_ih)"]
+    l1, l2 = tg.nn.Linear(3, 4), tg.nn.Linear(4, 1)
+    loss = l2(l1(tg.randn(2, 3)).tanh()).sum()
+    tg.viz.backward_with_grads(loss)
+    text = tg.viz.to_dot(loss, module={"l1.weight": l1.weight, "l1.bias": l1.bias,
+                                       "l2.weight": l2.weight, "l2.bias": l2.bias})
+    for stub in ("l1.Wᵀ", "l1.b", "l2.Wᵀ", "l2.b"):              # two layers, told apart
+        assert text.count(f'label="{stub}"') == 1

@@ -18,13 +18,16 @@ _SHORT = 8    # a tensor name longer than this reads as "·" (labels stay small)
 
 
 def short_param_name(name: str) -> str:
-    """A parameter's name as a stub reads it: ``weight_hh`` -> ``W_hh``, ``lstm.bias_ih`` ->
-    ``b_ih``, ``weight`` -> ``W``; other names keep their last dotted part."""
-    last = name.rsplit(".", 1)[-1]
+    """A parameter's name as a stub reads it: ``weight_hh`` -> ``W_hh``, ``weight`` -> ``W``,
+    ``bias_ih`` -> ``b_ih``. The module it belongs to stays in front, one level of it, so that
+    two layers' weights differ: ``l1.weight`` -> ``l1.W``, ``rnn.cell.bias_hh`` -> ``cell.b_hh``."""
+    parts = name.split(".")
+    last = parts[-1]
     for long, short in (("weight", "W"), ("bias", "b")):
         if last == long or last.startswith(long + "_"):
-            return short + last[len(long):]
-    return last
+            last = short + last[len(long):]
+            break
+    return f"{parts[-2]}.{last}" if len(parts) > 1 else last
 
 
 def _number(x: Any) -> str:

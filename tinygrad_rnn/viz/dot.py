@@ -148,14 +148,16 @@ class Drawn:
     tensor it makes are one node: ``op`` is set when the node is a named tensor (a box that
     also says which op made it), ``folded`` when it is an op (its unnamed output's gradient
     fills it). A stub stands for one use of ``stub_of`` (``stub_grad``: the gradient sent to
-    the parameter at that use); ``transposed`` when the use is ``W.T``."""
+    the parameter at that use); ``transposed`` when the use is ``W.T``. An entry stands for
+    a state made in another step (``entry_of``), drawn where this step reads it, in the
+    colour of that state's gradient."""
     node: Node
     folded: Node | None = None
     op: Node | None = None
     stub_of: Node | None = None
     stub_grad: float | None = None
     transposed: bool = False
-    entry_of: "Drawn | None" = None      # a state entering from another step (states="stubs")
+    entry_of: Drawn | None = None
 
     @property
     def id(self) -> str:
@@ -258,22 +260,19 @@ def _entries(drawn: dict[str, Drawn], edges: list[Edge]) -> list[Edge]:
     """An edge from one step into another (``h_2`` into step 3) becomes a small entry node
     named like its source inside the step that reads it: no edge crosses the picture."""
     out: list[Edge] = []
-    made: dict[tuple[str, str], str] = {}
+    made: dict[tuple[str, tuple[str, ...]], str] = {}
+    count: dict[str, int] = {}
     for e in edges:
         src, dst = drawn[e.src], drawn[e.dst]
         (src_path, src_t), (dst_path, dst_t) = group_key(src.scope), group_key(dst.scope)
         if src_t is None or dst_t is None or src_path == dst_path:
             out.append(e)
             continue
-        key = (e.src, tuple(dst_path))
+        key = (e.src, tuple(dst_path))         # one entry per state and reading step
         if key not in made:
-            entry_id = made[key] = f"{e.src}e{sum(1 for k in made if k[0] == e.src)}"
-            drawn[entry_id] = Drawn(replace(src.node, id=entry_id, scope=dst.scope), entry_of=src,
-                                    stub_grad=e.grad_norm)
-        else:
-            entry = drawn[made[key]]
-            if e.grad_norm is not None:        # read twice in the step: what reached it in all
-                entry.stub_grad = (entry.stub_grad or 0.0) + e.grad_norm
+            count[e.src] = count.get(e.src, -1) + 1
+            entry_id = made[key] = f"{e.src}e{count[e.src]}"
+            drawn[entry_id] = Drawn(replace(src.node, id=entry_id, scope=dst.scope), entry_of=src)
         out.append(replace(e, src=made[key]))
     return out
 

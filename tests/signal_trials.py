@@ -27,9 +27,9 @@ from tinygrad_rnn import checkpoint
 from tinygrad_rnn.cli.main import main
 from tinygrad_rnn.train import loop
 
-TINY = ["--hidden", "5", "--batch", "4", "--no-progress", "--log-every", "1", "--eval-every", "7"]
+TINY = ["--hidden", "5", "--batch", "4", "--no-progress", "--no-plot", "--log-every", "1", "--eval-every", "8"]
 RUNS = {
-    "adding": ["train", "adding", "--T", "20", "--steps", "24", "--seed", "2", *TINY],
+    "copy": ["train", "copy", "--k", "2", "--lag", "3", "--steps", "24", "--seed", "2", *TINY],
     "charlm": ["train", "charlm", "--bptt", "6", "--embedding", "3", "--steps", "24", "--seed", "1", *TINY],
 }
 SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGINT twice"]
@@ -91,6 +91,10 @@ def _send(kind: str, delay: float, sent: list) -> None:
 
 def main_trials(root: str, seed: int, trials: int) -> dict:
     random.seed(seed)
+    corpus = os.path.join(root, "corpus.txt")
+    with open(corpus, "w") as f:
+        f.write("the cat sat on the mat; a dog ate the hat. " * 30)
+    RUNS["charlm"] += ["--data", corpus]
     late = []     # a signal that arrives after training ended is recorded here instead of killing us
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         signal.signal(getattr(signal, name), lambda n, f: late.append(n))

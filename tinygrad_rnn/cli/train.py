@@ -20,7 +20,7 @@ from .main import CLIError
 # differences, since it would change the model, the optimizer or the data the run sees.
 RESUME_OVERRIDABLE = ("lr", "steps", "epochs", "clip", "lr_decay", "lr_decay_every")
 # settings that change how the run reports, not what it computes
-RESUME_FREE = ("device", "out", "resume", "eval_every", "log_every", "no_progress", "record_flow")
+RESUME_FREE = ("device", "out", "resume", "eval_every", "log_every", "no_progress", "no_plot", "record_flow")
 
 
 def _positive(kind: type) -> Any:
@@ -104,6 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--eval-every", type=_positive(int), default=None, help="evaluate and checkpoint every N steps")
     p.add_argument("--log-every", type=_positive(int), default=10, help="write the training loss every N steps")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs only)")
+    p.add_argument("--no-plot", action="store_true", help="do not draw loss.png at the end (saves a second)")
     p.add_argument("--forget-bias", type=_finite_float, default=None,
                    help="LSTM: TensorFlow's constant added to the forget gate's input at every step (e.g. 1)")
     p.add_argument("--unit-forget-bias", action="store_true",
@@ -272,8 +273,10 @@ def _describe_cell(cell: str, options: dict[str, Any]) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    import numpy as np
+
     import tinygrad_rnn as tg
-    from ..train import Run, SequenceModel, TASKS, make_task
+    from ..train import Run, SequenceModel, TASKS, Task, make_task
     from ..train.loop import CHECKPOINT, device_ready
 
     out = args.out or os.path.join("runs", f"{args.task}-{args.cell}")
@@ -286,12 +289,28 @@ def run_train(args: argparse.Namespace) -> int:
     device = device_ready(args.device)
     if args.data and not os.path.exists(args.data):
         raise CLIError(f"--data {args.data}: no such file or folder")
+    if args.data and args.task == "charlm" and not os.path.isfile(args.data):
+        raise CLIError(f"--data {args.data}: charlm needs a UTF-8 text file, not a folder")
+    if args.data and args.task == "mnist" and not os.path.isdir(args.data):
+        raise CLIError(f"--data {args.data}: mnist needs the folder that holds the IDX files")
     d = TASKS[args.task].defaults
     batch = args.batch or d["batch"]
     hidden = args.hidden or d["hidden"]
+    if args.epochs and TASKS[args.task].steps_per_epoch is Task.steps_per_epoch:
+        raise CLIError(f"--epochs: the {args.task} task draws fresh data every step; use --steps")
+    cell_options: dict = dict(d.get("cell_options", {})) if args.cell in ("lstm", "peephole") and \
+        args.forget_bias is None and not args.unit_forget_bias else {}
+    if args.forget_bias is not None or args.unit_forget_bias:
+        if "lstm" not in args.cell and args.cell != "peephole":
+            raise CLIError(f"--forget-bias and --unit-forget-bias apply to LSTM cells, not --cell {args.cell}")
+        if args.cell == "lstm1997":
+            raise CLIError("--forget-bias and --unit-forget-bias need a forget gate; --cell lstm1997 has none")
+        if args.forget_bias is not None:
+            cell_options["forget_bias"] = args.forget_bias
+        if args.unit_forget_bias:
+            cell_options["unit_forget_bias"] = True
     if args.task != "charlm":
         _check_memory(args, hidden, batch)
-    _prepare_out(out)
     tg.manual_seed(args.seed)
     try:
         task = make_task(args.task, seed=args.seed, device=device, T=args.T, variant=args.variant, data=args.data,
@@ -306,24 +325,11 @@ def run_train(args: argparse.Namespace) -> int:
                            f"{args.bptt} characters (needs at least {need}); use a longer text or smaller "
                            f"--batch/--bptt")
         _check_memory(args, hidden, batch)
+    _prepare_out(out)
     steps = args.steps or d["steps"]
     if args.epochs:
-        per_epoch = task.steps_per_epoch(batch)
-        if per_epoch is None:
-            raise CLIError(f"--epochs: the {args.task} task draws fresh data every step; use --steps")
-        steps = max(1, int(round(args.epochs * per_epoch)))
+        steps = max(1, int(round(args.epochs * task.steps_per_epoch(batch))))
     clip = d["clip"] if args.clip is None else args.clip
-    cell_options: dict = dict(d.get("cell_options", {})) if args.cell in ("lstm", "peephole") and \
-        args.forget_bias is None and not args.unit_forget_bias else {}
-    if args.forget_bias is not None or args.unit_forget_bias:
-        if "lstm" not in args.cell and args.cell != "peephole":
-            raise CLIError(f"--forget-bias and --unit-forget-bias apply to LSTM cells, not --cell {args.cell}")
-        if args.cell == "lstm1997":
-            raise CLIError("--forget-bias and --unit-forget-bias need a forget gate; --cell lstm1997 has none")
-        if args.forget_bias is not None:
-            cell_options["forget_bias"] = args.forget_bias
-        if args.unit_forget_bias:
-            cell_options["unit_forget_bias"] = True
     model = SequenceModel(task.input_size, hidden, task.output_size, cell=args.cell,
                           num_layers=args.layers, vocab_size=task.vocab_size,
                           embedding_dim=getattr(task, "embedding_dim", None), fused=not args.primitive,
@@ -351,14 +357,16 @@ def run_train(args: argparse.Namespace) -> int:
           f"{model.num_parameters()} parameters, {steps} steps of batch {batch}, {args.optimizer} lr {lr:g}, "
           f"clip {clip or 'off'}, seed {args.seed}, {device}")
     try:
-        result = run.train(steps, eval_every=args.eval_every or max(1, steps // 5), log_every=args.log_every,
-                           progress=not args.no_progress)
+        # a diverging run is reported once, as TrainingDiverged, not as pages of NumPy overflow warnings
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            result = run.train(steps, eval_every=args.eval_every or max(1, steps // 5), log_every=args.log_every,
+                               progress=not args.no_progress, plot=not args.no_plot)
     except ValueError as e:   # data that cannot fill a batch, ...
         if isinstance(e, tg.TinygradRNNError):
             raise
         raise CLIError(str(e)) from None
     print(f"final: {result['summary']}" if result else "no evaluation ran")
-    print(f"wrote {out}/metrics.jsonl, {out}/loss.png and {out}/checkpoint.npz")
+    print(f"wrote {out}/metrics.jsonl, " + ("" if args.no_plot else f"{out}/loss.png, ") + f"{out}/checkpoint.npz")
     return 0
 
 

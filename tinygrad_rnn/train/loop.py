@@ -145,10 +145,11 @@ class Run:
     # -- the loop --
     def train(self, steps: int, eval_every: int, log_every: int = 10, progress: bool = True,
               on_eval: Callable[[dict[str, Any]], None] | None = None, verbose: bool = True,
-              desc: str | None = None) -> dict[str, Any] | None:
+              desc: str | None = None, plot: bool = True) -> dict[str, Any] | None:
         """Train until ``steps`` (total, counting resumed ones); return the last evaluation.
 
-        ``progress`` shows a tqdm bar; ``verbose`` prints each evaluation's summary."""
+        ``progress`` shows a tqdm bar; ``verbose`` prints each evaluation's summary; ``plot``
+        draws ``loss.png`` at the end."""
         bar = _progress(total=steps, initial=self.step, enabled=progress, desc=desc or self.task.name)
         last_eval = None
         t0, seen = time.perf_counter(), 0
@@ -217,7 +218,8 @@ class Run:
                 bar.close()
                 raise self._stopped("SIGINT") from None
         bar.close()
-        self.plot()
+        if plot:
+            self.plot()
         return last_eval
 
     def _stopped(self, signal_name: str) -> TrainingInterrupted:

@@ -226,3 +226,22 @@ def test_parameter_stub_names():
                                        "l2.weight": l2.weight, "l2.bias": l2.bias})
     for stub in ("l1.Wᵀ", "l1.b", "l2.Wᵀ", "l2.b"):              # two layers, told apart
         assert text.count(f'label="{stub}"') == 1
+
+
+@needs_dot
+def test_three_cells_of_fifty_steps_collapsed_fit_a_screen(tmp_path):
+    # the shape of `make demo`'s rnn_vs_lstm_collapsed.png (7 145 x 493 px before rows wrapped)
+    tg.manual_seed(0)
+    x = tg.randn(50, 1, 4)
+    roots = []
+    for scope, cell in (("RNN (tanh)", tg.nn.RNNCell(4, 4)), ("LSTM", tg.nn.LSTMCell(4, 4)),
+                        ("LSTM, forget bias 1", tg.nn.LSTMCell(4, 4, forget_bias=1.0))):
+        _, last = tg.viz.unroll_cell(cell, x, scope=scope)
+        loss = cell.output(last).sum()
+        loss.name = f"L ({scope})"
+        tg.viz.backward_with_grads(loss)
+        roots.append(loss)
+    out = tg.viz.render(tg.viz.to_dot(roots, collapse=True, label="three cells, T = 50"), tmp_path / "c.png")
+    w, h = _png_size(out)
+    assert w <= 2000 and h <= 2000, (w, h)
+    assert h > w / 2                                           # rows, not one long strip

@@ -150,6 +150,7 @@ def test_equality_is_elementwise_and_tensors_hash_by_identity():
     assert (x == y).dtype == np.bool_ and (x == y).tolist() == [True, False, True]
     assert (x != y).tolist() == [False, True, False] and (x == 2.0).tolist() == [False, True, False]
     assert (x == y).tolist() == (torch.tensor([1.0, 2, 3]) == torch.tensor([1.0, 5, 3])).tolist()
+    assert (x == None) is False and (x != None) is True and x not in (None, "a", {})  # noqa: E711
     a, b = tg.tensor([1.0]), tg.tensor([1.0])
     d = {a: "a", b: "b"}
     assert d[a] == "a" and d[b] == "b" and len({a, b, a}) == 2

@@ -201,6 +201,12 @@ def _as_array(data: Any, dtype: Any, device: str | None) -> Any:
     return arr
 
 
+def _comparable(value: Any) -> bool:
+    """Whether ``==`` with a tensor compares elementwise: tensors, numbers, arrays, sequences."""
+    return isinstance(value, (Tensor, bool, int, float, np.generic, list, tuple)) or \
+        backend.is_array(value) or _is_torch_tensor(value)
+
+
 def _is_torch_tensor(value: Any) -> bool:
     """A ``torch.Tensor`` (recognised by its class's module, without importing torch)."""
     return type(value).__module__.split(".")[0] == "torch" and hasattr(value, "detach")
@@ -528,9 +534,13 @@ class Tensor:
         return self._compare(other, "greater_equal")
 
     def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        if not _comparable(other):   # `t == None`, `t == "a"`: False, as in PyTorch
+            return NotImplemented    # (Python then falls back to identity)
         return self._compare(other, "equal")
 
     def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented
         return self._compare(other, "not_equal")
 
     # ``==`` is elementwise, so a tensor hashes by identity, as in PyTorch: tensors stay usable

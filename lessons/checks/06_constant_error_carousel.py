@@ -77,10 +77,19 @@ def check_first_saturated_step(fn):
 
 
 CHECKS = [
-    ("1. one step of the 1997 cell", "lstm1997_step_numpy", check_lstm1997_step_numpy,
-     "np.split(a, 3, axis=1) gives i, g, o; the new state is c + i * g, with no forget gate"),
-    ("2. the two hard sigmoids", "hard_sigmoid_numpy", check_hard_sigmoid_numpy,
-     "both are straight lines through (0, 0.5) clipped to [0, 1]: slope 0.2 for Keras 2, slope 1/6 for Keras 3 (np.clip helps)"),
-    ("3. when the 1997 cell saturates", "first_saturated_step", check_first_saturated_step,
-     "np.cumsum(writes) is c_t; compare np.abs(np.tanh(...)) with the threshold and find the first True"),
+    ("1. one step of the 1997 cell", "lstm1997_step_numpy", check_lstm1997_step_numpy, [
+        "like lesson 5's step, with three gate blocks instead of four: i, g, o (there is no f)",
+        "one (B, 3H) array of pre-activations from two products and two biases, cut into three along axis 1",
+        "the carousel keeps the old state whole: c_new = c + i ⊙ g, then h_new = o ⊙ tanh(c_new)",
+    ]),
+    ("2. the two hard sigmoids", "hard_sigmoid_numpy", check_hard_sigmoid_numpy, [
+        "both are straight lines through (0, 0.5), cut off at 0 and at 1; only the slope differs",
+        "slope 0.2 for Keras 2 and 1/6 for Keras 3; np.clip(…, 0, 1) does the cutting",
+        "any other version is a ValueError, raised before computing anything",
+    ]),
+    ("3. when the 1997 cell saturates", "first_saturated_step", check_first_saturated_step, [
+        "the state after step t is the sum of every write up to and including t",
+        "np.cumsum(writes) gives all the states at once; the output saturates where |tanh(c_t)| passes the threshold",
+        "the first True of a boolean array: np.argmax on it, or np.nonzero(...)[0][0]; return −1 when there is none",
+    ]),
 ]

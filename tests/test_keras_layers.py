@@ -268,3 +268,42 @@ def test_nn_recurrent_stateful_explicit_state_is_a_one_off() -> None:
     h1 = layer(x)
     layer(x, initial_state=tg.zeros(B, H).double())
     np.testing.assert_array_equal(layer.states.numpy(), h1.numpy())
+
+
+@pytest.mark.parametrize("kind,op", [("LSTM", "lstm_sequence"), ("GRU", "gru_sequence"), ("SimpleRNN", "rnn_sequence")])
+def test_fused_where_allowed_same_numbers(kind: str, op: str) -> None:
+    tg.manual_seed(8)
+    fast = getattr(layers, kind)(H, return_sequences=True, return_state=True, go_backwards=True)
+    slow = getattr(layers, kind)(H, return_sequences=True, return_state=True, go_backwards=True, fused=False)
+    x = _x(8)
+    fast(x)
+    slow(x)
+    slow.set_weights(fast.get_weights())
+    xf, xs = tg.Tensor(x, requires_grad=True), tg.Tensor(x, requires_grad=True)
+    outs_f, outs_s = fast(xf), slow(xs)
+    assert outs_f[0].grad_fn is not None
+    ops = {n.op for n in _ancestors(outs_f[0])}
+    assert op in ops and op not in {n.op for n in _ancestors(outs_s[0])}
+    for a, b in zip(outs_f, outs_s):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-12)
+    sum((o * o).sum() for o in outs_f).backward()
+    sum((o * o).sum() for o in outs_s).backward()
+    np.testing.assert_allclose(xf.grad.numpy(), xs.grad.numpy(), atol=1e-12)
+    for pf, ps in zip(fast.weights, slow.weights):
+        np.testing.assert_allclose(pf.grad.numpy(), ps.grad.numpy(), atol=1e-12)
+    # a mask with Keras' repeated outputs, or dropout, runs step by step; fused=True says why
+    with pytest.raises(ValueError, match="fused=True, but this call runs step by step"):
+        getattr(layers, kind)(H, fused=True)(x, mask=np.ones((B, T), bool) & (np.arange(T) < 3))
+
+
+def _ancestors(t: tg.Tensor) -> list:
+    seen, stack, out = set(), [t], []
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        out.append(n)
+        ctx = n.grad_fn
+        stack.extend(p for p in (getattr(ctx, "parents", None) or ()) if isinstance(p, tg.Tensor))
+    return out

@@ -16,6 +16,7 @@ a Tensor of another dtype is an error, never a silent cast.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -175,8 +176,8 @@ class Layer(Module):
 
 
 def _snake(name: str) -> str:
-    out = "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
-    return out
+    """Keras' default layer names: ``LSTM`` -> ``lstm``, ``SimpleRNN`` -> ``simple_rnn``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
 def _label(p: Parameter) -> str:

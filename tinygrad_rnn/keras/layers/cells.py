@@ -30,6 +30,7 @@ from ...nn import activations
 from ...nn.cell_base import RNNCellBase
 from ...nn.state import LSTMState
 from ...nn.dropout import dropout_mask
+from ...ops.shape import cat
 from ...tensor import Tensor
 
 __all__ = ["KerasCell", "SimpleRNNCell", "LSTMCell", "GRUCell"]
@@ -87,8 +88,31 @@ class KerasCell(RNNCellBase):
         H = self.units
         return w[:, g * H:(g + 1) * H]
 
+    # -- the fused whole-sequence op (tinygrad_rnn.fused), in PyTorch's layout --
     def fused_unsupported(self) -> str | None:
-        return f"{type(self).__name__} runs step by step"
+        """Why this cell must run step by step now (None: it can run as one fused op)."""
+        if self._dp is not None or self._rec is not None:
+            return "dropout masks are applied per gate, step by step"
+        if not (self.activation is activations.get("tanh")
+                and self.recurrent_activation is activations.get("sigmoid")):
+            return "only tanh/sigmoid activations are fused"
+        return None
+
+    def fused_sequence(self, seq: Tensor, parts: tuple[Tensor, ...], mask: Any = None,
+                       reverse: bool = False) -> Tensor | None:
+        if self.fused_unsupported() is not None:
+            return None
+        w_ih, w_hh, b_ih, b_hh = self._torch_layout()
+        return self._fused_op(seq, parts, w_ih, w_hh, b_ih, b_hh, mask, reverse)
+
+    def _torch_layout(self) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """(weight_ih, weight_hh, bias_ih, bias_hh) for the fused op, made from Keras' weights by
+        recorded ops (so gradients reach kernel, recurrent_kernel and bias)."""
+        b_hh = None
+        if self.bias is not None:        # the fused op adds two biases: the second is zeros
+            xp = backend.xp_of(self.bias.data)
+            b_hh = Tensor(xp.zeros(self.bias.shape[-1], dtype=self.bias.dtype))
+        return self.kernel.T, self.recurrent_kernel.T, self.bias, b_hh
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.units}"
@@ -99,6 +123,20 @@ class SimpleRNNCell(KerasCell):
 
     state_names = ("h",)
     num_gates = 1
+
+    def fused_unsupported(self) -> str | None:
+        if self._dp is not None or self._rec is not None:
+            return "dropout masks are applied step by step"
+        if activations.name_of(self.activation) not in ("tanh", "relu"):
+            return "only tanh and relu are fused"
+        return None
+
+    def _fused_op(self, seq: Tensor, parts: tuple, w_ih: Tensor, w_hh: Tensor, b_ih: Any, b_hh: Any,
+                  mask: Any, reverse: bool) -> Tensor:
+        from ...fused import RNNSequence
+        biases = () if b_ih is None else (b_ih, b_hh)
+        return RNNSequence.apply(seq, parts[0], w_ih, w_hh, *biases, mask=mask, reverse=reverse,
+                                 nonlinearity=activations.name_of(self.activation))
 
     def forward(self, x: Tensor, h: Tensor) -> Tensor:
         if self._dp is not None:
@@ -129,6 +167,12 @@ class LSTMCell(KerasCell):
 
     def init_state(self, batch_size: int) -> LSTMState:
         return LSTMState(*super().init_state(batch_size))
+
+    def _fused_op(self, seq: Tensor, parts: tuple, w_ih: Tensor, w_hh: Tensor, b_ih: Any, b_hh: Any,
+                  mask: Any, reverse: bool) -> Tensor:
+        from ...fused import LSTMSequence
+        biases = () if b_ih is None else (b_ih, b_hh)      # gate order i, f, c, o = PyTorch's i, f, g, o
+        return LSTMSequence.apply(seq, parts[0], parts[1], w_ih, w_hh, *biases, mask=mask, reverse=reverse)
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor]) -> LSTMState:
         h, c = state
@@ -183,6 +227,28 @@ class GRUCell(KerasCell):
     def __init__(self, input_size: int, units: int, *, reset_after: bool = True, **kwargs: Any) -> None:
         super().__init__(input_size, units, **kwargs)
         self.reset_after = reset_after
+
+    def fused_unsupported(self) -> str | None:
+        if not self.reset_after:
+            return "reset_after=False is not fused"
+        return super().fused_unsupported()
+
+    def _torch_layout(self) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """Keras' z, r, h blocks reordered to PyTorch's r, z, n (and the (2, 3H) bias split)."""
+        H = self.units
+
+        def reorder(w: Tensor) -> Tensor:       # blocks along the last axis: z, r, h -> r, z, h
+            return cat([w[..., H:2 * H], w[..., :H], w[..., 2 * H:]], -1)
+        b_ih = b_hh = None
+        if self.bias is not None:
+            b_ih, b_hh = reorder(self.bias[0]), reorder(self.bias[1])
+        return reorder(self.kernel).T, reorder(self.recurrent_kernel).T, b_ih, b_hh
+
+    def _fused_op(self, seq: Tensor, parts: tuple, w_ih: Tensor, w_hh: Tensor, b_ih: Any, b_hh: Any,
+                  mask: Any, reverse: bool) -> Tensor:
+        from ...fused import GRUSequence
+        biases = () if b_ih is None else (b_ih, b_hh)
+        return GRUSequence.apply(seq, parts[0], w_ih, w_hh, *biases, mask=mask, reverse=reverse)
 
     def forward(self, x: Tensor, h: Tensor) -> Tensor:
         ra, act, H = self.recurrent_activation, self.activation, self.units

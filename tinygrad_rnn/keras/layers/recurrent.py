@@ -18,6 +18,13 @@ call                            returns
 ``layer(x, training=True)``     dropout on (default: the module's ``train()``/``eval()`` mode)
 ==============================  ==============================================================
 
+``fused`` (not a Keras argument; Keras 3's ``use_cudnn`` plays its part): ``"auto"`` (default)
+runs the whole sequence as one fused op (:mod:`tinygrad_rnn.fused`, the same numbers) when
+the call allows it — tanh/sigmoid (SimpleRNN: tanh or relu), a GRU with ``reset_after=True``,
+no dropout in this call, and no mask or ``zero_output_for_mask=True`` — and step by step on
+the cell's own ops otherwise; ``False`` always records every op (to draw or explore each
+step); ``True`` raises when a call cannot be fused.
+
 ``stateful=True`` carries each sample's final state into the next call (detached, the batch
 size fixed) until ``reset_states()``. A call given an explicit ``initial_state`` (for example
 a validation pass) runs from that state and leaves the carried state as it was.
@@ -54,8 +61,8 @@ class RNN(Layer):
                  bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
                  return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
                  stateful: bool = False, time_major: bool = False, unroll: bool = False, implementation: int = 2,
-                 zero_output_for_mask: bool = False, name: str | None = None, dtype: Any = None,
-                 **cell_options: Any) -> None:
+                 zero_output_for_mask: bool = False, fused: bool | str = "auto", name: str | None = None,
+                 dtype: Any = None, **cell_options: Any) -> None:
         super().__init__(name=name, dtype=dtype, activity_regularizer=activity_regularizer)
         kind = type(self).__name__
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
@@ -76,6 +83,9 @@ class RNN(Layer):
         self.go_backwards, self.stateful, self.time_major = go_backwards, stateful, time_major
         self.unroll = unroll              # always unrolled here: a Python loop over the steps
         self.zero_output_for_mask = zero_output_for_mask
+        if fused not in (True, False, "auto"):
+            raise ValueError(f"{kind}: fused must be True, False or 'auto', got {fused!r}")
+        self.fused = fused
         self._cell_options = dict(activation=activation, recurrent_activation=recurrent_activation,
                                   use_bias=use_bias, dropout=dropout, recurrent_dropout=recurrent_dropout,
                                   implementation=implementation, **cell_options)
@@ -121,11 +131,18 @@ class RNN(Layer):
         training = self.training if training is None else bool(training)
         dp, rec = cell.draw_dropout_masks(batch, x) if training else (None, None)
         cell.set_dropout_masks(dp, rec)
+        # no mask, or zeros at masked steps: what the fused ops compute
+        zeros_out = keep is None or self.zero_output_for_mask
+        fused = bool(self.fused) and zeros_out
+        if self.fused is True and (not zeros_out or cell.fused_unsupported() is not None):
+            raise ValueError(f"{kind}: fused=True, but this call runs step by step: "
+                             f"{cell.fused_unsupported() or 'masked steps repeat the last output'}; "
+                             f"use fused='auto'")
         try:
             with name_scope(self.name):
                 outs, finals = run_stack([cell], Steps.from_input(x, time_axis=1), [parts],
-                                         go_backwards=self.go_backwards, mask=keep,
-                                         masked_output="zeros" if self.zero_output_for_mask else "previous")
+                                         go_backwards=self.go_backwards, mask=keep, fused=fused,
+                                         masked_output="zeros" if zeros_out else "previous")
         finally:
             cell.set_dropout_masks(None, None)
         # Keras returns the steps in reading order: reversed when go_backwards

@@ -84,7 +84,8 @@ def run_check(args: argparse.Namespace) -> int:
     seed = lesson_checks.current_seed()
     print(f"random inputs drawn with seed {seed} (--seed {seed} repeats them)\n")
     for o in outcomes:
-        print(f"{'✓' if o.ok else '✗'} {o.name}: {o.message}")
+        message = o.message.split(" Hint: `tinygrad-rnn check")[0] if args.hint else o.message
+        print(f"{'✓' if o.ok else '✗'} {o.name}: {message}")
         if not o.ok and args.hint and o.fn_name:
             level, total, text = lesson_checks.next_hint(n, o.fn_name, o.hints)
             if text is None:

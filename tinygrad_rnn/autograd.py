@@ -46,21 +46,26 @@ def backward_walk(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
     while ready:
         t = ready.pop()
         g = grads.pop(id(t), None)       # complete: every consumer has sent its share
+        ctx = t._ctx
         if g is not None:
             if t._hooks:
                 g = _run_hooks(t, g)
-            _deliver(t, g, found, handed_out)
-        ctx = t._ctx
+            if found is not None or ctx is None or t._retain:
+                _deliver(t, g, found, handed_out)
         if ctx is None:
             continue
         in_grads = _op_backward(ctx, t, g, create_graph)
         for p, need, pg in zip(ctx.parents, ctx.needs, in_grads):
             if not need:
                 continue
-            if pg is not None:
-                _add_to(grads, p, pg)
-            pending[id(p)] -= 1              # one consumer fewer to wait for
-            if not pending[id(p)]:
+            key = id(p)
+            if pg is not None:               # add this share to p's gradient, in p's shape
+                if pg.shape != p.data.shape:
+                    pg = unbroadcast(pg, p.data.shape)
+                prev = grads.get(key)
+                grads[key] = pg if prev is None else prev + pg
+            pending[key] -= 1                # one consumer fewer to wait for
+            if not pending[key]:
                 ready.append(p)
         if not retain_graph:
             ctx.free()
@@ -82,7 +87,7 @@ def consumer_counts(roots: Tensor | Sequence[Tensor]) -> dict[int, int]:
             raise GraphFreedError(
                 f"backward: trying to go through the graph a second time (op {ctx.name!r}); its saved "
                 f"values were freed by the first backward. Pass retain_graph=True to the first call")
-        for p, need, arr in zip(ctx.parents, ctx.needs, ctx.arrays):
+        for p, need, arr in zip(ctx.parents, ctx.needs, ctx.inputs):
             if need:
                 if p.data is not arr:        # replaced since the forward pass read it
                     _modified_error(ctx, p)
@@ -183,29 +188,23 @@ def _op_backward(ctx: Function, out: Tensor, g: Any, create_graph: bool) -> tupl
 
 
 def _recorded_backward(ctx: Function, out: Tensor, g: Tensor) -> tuple:
-    """``ctx.backward`` on tensors, recorded: its inputs and result are the tensors themselves."""
+    """``ctx.backward`` on tensors, recorded: its ``inputs`` and ``output`` are the tensors
+    themselves for this call, so the gradients it returns have a graph back to them."""
     if ctx.once_differentiable:
         raise BackwardError(
             f"backward(create_graph=True): op {ctx.name!r} has an array-only backward that cannot be "
             f"differentiated again; build the layer with fused=False (the per-step cells support "
             f"create_graph=True)")
-    ctx.output_tensor = out                 # what self.output(g) returns, for this call only
+    saved = ctx.inputs, ctx.output
+    ctx.inputs, ctx.output = ctx.parents, out   # for this call the backward reads the tensors
     try:
         in_grads = ctx.backward(g)
     finally:
-        ctx.output_tensor = None            # no cycle op -> output tensor left behind
+        ctx.inputs, ctx.output = saved          # and no cycle op -> output tensor stays behind
     if not isinstance(in_grads, tuple):
         in_grads = (in_grads,)
     return tuple(ig if ig is None or isinstance(ig, Tensor) else Tensor._make(ig, False, None)
                  for ig in in_grads)
-
-
-def _add_to(grads: dict[int, Any], p: Tensor, pg: Any) -> None:
-    """Add one consumer's share ``pg`` to ``p``'s gradient so far, summed to ``p``'s shape."""
-    if pg.shape != p.data.shape:
-        pg = unbroadcast(pg, p.data.shape)
-    prev = grads.get(id(p))
-    grads[id(p)] = pg if prev is None else prev + pg
 
 
 # ---- the entry points: Tensor.backward and tg.grad -------------------------------------

@@ -43,22 +43,22 @@ class Function:
     ``self.needs``). Gradients may have the broadcast shape: the walk sums them back to each
     input's shape.
 
-    One backward serves two passes. In an ordinary pass ``grad`` is a raw array; when the pass
-    is itself recorded (``backward(create_graph=True)``, ``tg.grad(..., create_graph=True)``)
-    ``grad`` is a Tensor, so that the gradient can be differentiated again. ``self.inputs(grad)``
-    and ``self.output(grad)`` give the op's inputs and result in the same kind (arrays, or the
-    tensors themselves), and the math is written with what both kinds understand (``+ − * /
-    @ **``, ``.sum``, ``.reshape``, indexing): the first-order pass stays plain NumPy, the
-    recorded one builds a graph of the same ops. Masks and signs may stay arrays: their
-    derivative is zero. An op whose backward is array-only code sets ``once_differentiable =
-    True`` (PyTorch's name) and ``create_graph=True`` refuses it.
+    One backward serves two passes. In an ordinary pass ``grad`` is a raw array and
+    ``self.inputs`` / ``self.output`` are the arrays forward took and returned. When the pass
+    is itself recorded (``backward(create_graph=True)``, ``tg.grad(..., create_graph=True)``),
+    so that the gradient can be differentiated again, ``grad`` is a Tensor and the walk sets
+    ``self.inputs`` / ``self.output`` to the tensors themselves for that call. The math is
+    written with what both kinds understand (``+ − * / @ **``, ``.sum``, ``.reshape``,
+    indexing): the first-order pass stays plain NumPy, the recorded one builds a graph of the
+    same ops. Masks and signs may stay arrays: their derivative is zero. An op whose backward
+    is array-only code sets ``once_differentiable = True`` (PyTorch's name) and
+    ``create_graph=True`` refuses it.
 
     After a backward pass without ``retain_graph`` :meth:`free` drops what was saved, but the
     graph's structure stays, so it can still be drawn.
     """
 
-    __slots__ = ("parents", "needs", "scope", "freed", "origin", "arrays", "result",
-                 "output_tensor", "__dict__")
+    __slots__ = ("parents", "needs", "scope", "freed", "origin", "inputs", "output", "__dict__")
     name = "op"
     once_differentiable = False
 
@@ -68,20 +68,10 @@ class Function:
     def backward(self, grad: Any) -> Any:
         raise NotImplementedError
 
-    def inputs(self, grad: Any) -> Sequence[Any]:
-        """The op's inputs: the arrays forward saw, or the input tensors while the backward
-        is recorded (``grad`` is a Tensor). Constants (Python numbers) stay as they are."""
-        return self.parents if isinstance(grad, Tensor) else self.arrays
-
-    def output(self, grad: Any) -> Any:
-        """The op's result: the array forward returned, or the output tensor while the
-        backward is recorded (``grad`` is a Tensor)."""
-        return self.output_tensor if isinstance(grad, Tensor) else self.result
-
     def free(self) -> None:
         """Drop everything kept for backward; ``parents``, ``needs`` and ``scope`` stay, so
         the graph can still be drawn, and ``freed`` tells a second backward to stop."""
-        self.arrays = self.result = self.output_tensor = None
+        self.inputs = self.output = None
         self.__dict__.clear()
         self.freed = True
 
@@ -113,8 +103,7 @@ class Function:
         t = Tensor._make(out, record, fn if record else None)
         if record:
             fn.parents = inputs
-            fn.arrays, fn.result = arrays, out   # for backward (the tensors hold them anyway)
-            fn.output_tensor = None
+            fn.inputs, fn.output = arrays, out   # for backward (the tensors hold them anyway)
             fn.needs = tuple(needs)
             fn.scope = state.scope
             fn.freed = False

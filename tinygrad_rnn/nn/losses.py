@@ -181,7 +181,7 @@ class BCEWithLogits(Function):
         return xp.maximum(x, 0) - x * y + xp.log1p(xp.exp(-xp.abs(x)))
 
     def backward(self, g: Any) -> tuple:
-        x, y = self.inputs(g)                      # arrays, or tensors when recorded
+        x, y = self.inputs                      # arrays, or tensors when recorded
         half = 0.5 * x
         tanh = half.tanh() if isinstance(half, Tensor) else backend.xp_of(half).tanh(half)
         sig = 0.5 * (1 + tanh)                     # σ(x) without overflow for any x

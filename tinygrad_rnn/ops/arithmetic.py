@@ -42,7 +42,7 @@ class Mul(Function):
         return a * b
 
     def backward(self, g: Any) -> tuple:
-        a, b = self.inputs(g)
+        a, b = self.inputs
         return (g * b if self.needs[0] else None,
                 g * a if self.needs[1] else None)
 
@@ -55,7 +55,7 @@ class Div(Function):
         return a / b
 
     def backward(self, g: Any) -> tuple:
-        a, b = self.inputs(g)
+        a, b = self.inputs
         ga = g / b
         return ga, (-ga * a / b if self.needs[1] else None)
 
@@ -82,7 +82,7 @@ class Pow(Function):
     def backward(self, g: Any) -> Any:
         if self.p == 0:   # a⁰ = 1 is constant: 0 everywhere, not 0·a⁻¹ = NaN at a = 0 (PyTorch gives 0)
             return g * 0.0
-        (a,) = self.inputs(g)
+        (a,) = self.inputs
         return g * (self.p * a ** (self.p - 1))
 
 

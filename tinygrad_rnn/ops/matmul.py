@@ -31,7 +31,7 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, g: Any) -> tuple:
-        a, b = self.inputs(g)
+        a, b = self.inputs
         ga = gb = None
         if a.ndim == 1 and b.ndim == 1:                  # dot product: g is a scalar
             return g * b, g * a

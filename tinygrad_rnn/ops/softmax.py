@@ -18,7 +18,7 @@ class Softmax(Function):
         return e / e.sum(axis=axis, keepdims=True)
 
     def backward(self, g: Any) -> Any:
-        y = self.output(g)
+        y = self.output
         return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
 
 
@@ -33,6 +33,6 @@ class LogSoftmax(Function):
         return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
     def backward(self, g: Any) -> Any:
-        y = self.output(g)
+        y = self.output
         softmax = y.exp() if isinstance(y, Tensor) else xp_of(y).exp(y)
         return g - softmax * g.sum(axis=self.axis, keepdims=True)

@@ -1,7 +1,7 @@
 """Elementwise math on one tensor: each op's derivative sits right under its forward.
 
 Each backward runs on arrays, or on tensors when it is recorded (``create_graph=True``): the
-input and result come from ``self.inputs(g)`` / ``self.output(g)`` (see
+input and result are ``self.inputs`` / ``self.output``, arrays or tensors (see
 :class:`~tinygrad_rnn.tensor.Function`); masks stay arrays, their derivative being zero.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ class Exp(Function):
         return xp_of(x).exp(x)
 
     def backward(self, g: Any) -> Any:
-        return g * self.output(g)
+        return g * self.output
 
 
 class Log(Function):
@@ -33,7 +33,7 @@ class Log(Function):
         return xp_of(x).log(x)
 
     def backward(self, g: Any) -> Any:
-        (x,) = self.inputs(g)
+        (x,) = self.inputs
         return g / x
 
 
@@ -45,7 +45,7 @@ class Sqrt(Function):
         return xp_of(x).sqrt(x)
 
     def backward(self, g: Any) -> Any:
-        return g * 0.5 / self.output(g)
+        return g * 0.5 / self.output
 
 
 class Abs(Function):
@@ -53,11 +53,11 @@ class Abs(Function):
     name = "abs"
 
     def forward(self, x: Any) -> Any:
+        self.x = x                          # an array either way: sign(x) is a constant
         return xp_of(x).abs(x)
 
     def backward(self, g: Any) -> Any:
-        x = self.arrays[0]                  # sign(x) is constant where it is differentiable
-        return g * xp_of(x).sign(x)
+        return g * xp_of(self.x).sign(self.x)
 
 
 class Tanh(Function):
@@ -68,7 +68,7 @@ class Tanh(Function):
         return xp_of(x).tanh(x)
 
     def backward(self, g: Any) -> Any:
-        y = self.output(g)
+        y = self.output
         return g * (1 - y * y)
 
 
@@ -103,7 +103,7 @@ class Sigmoid(Function):
         return sigmoid_array(x)
 
     def backward(self, g: Any) -> Any:
-        y = self.output(g)
+        y = self.output
         return g * y * (1 - y)
 
 

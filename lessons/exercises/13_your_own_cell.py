@@ -1,6 +1,9 @@
 """Exercises for lesson 13: build your own cell.
 
 Replace each ``raise NotImplementedError`` with your code, then run ``tinygrad-rnn check 13``.
+The check treats your cell as the lesson treated its own: one step against NumPy, a gradcheck of
+three unrolled steps, a stacked bidirectional layer, a drawing of one step, and a short training
+run (Adam, summing six numbers) whose loss must fall. Inputs are fresh every run.
 """
 import numpy as np  # noqa: F401  (you will need it)
 

@@ -245,3 +245,19 @@ def test_three_cells_of_fifty_steps_collapsed_fit_a_screen(tmp_path):
     w, h = _png_size(out)
     assert w <= 2000 and h <= 2000, (w, h)
     assert h > w / 2                                           # rows, not one long strip
+
+
+def test_collapsed_layers_are_joined_row_to_row_not_step_to_step():
+    tg.manual_seed(0)
+    T = 8
+    layer = tg.nn.LSTM(3, 4, num_layers=2)
+    out, _ = layer(tg.randn(T, 1, 3))
+    loss = out.sum()
+    tg.viz.backward_with_grads(loss)
+    text = tg.viz.to_dot(loss, collapse=True, steps_per_row=4)
+    rows = re.findall(r"^\t\{rank=same; (.*)\}$", text, flags=re.M)
+    assert len(rows) == 4                                   # 2 layers x 2 rows
+    # layer 0 row r feeds layer 1 row r: one dotted edge per pair of rows, between their labels
+    between = re.findall(r'^\t(row\d) -> (row\d) \[label="(h_\d+…h_\d+)"', text, flags=re.M)
+    assert sorted(between) == [("row0", "row2", "h_0…h_3"), ("row1", "row3", "h_4…h_7")]
+    assert len(re.findall(r'style="dotted"', text)) <= 2 + 2   # and at most one edge per row into the output

@@ -247,10 +247,17 @@ def collapsed_to_dot(graph: Graph, opts: DotOptions | None = None) -> str:
     for ids in rows:
         lines.append(f"{ids[0]} -> {ids[1]} [style=\"invis\"]")     # the label leads its row
     ports = {box.id: {_STATE.match(name).group(1) for name, _ in box.states} for box in col.boxes}
+    lane_of = {i: k for k, mine in enumerate(lane_rows) for r in mine for i in rows[r]}
+    steps = {box.id for box in col.boxes if box.step is not None}
+    bundles: dict[tuple[str, str], list[Link]] = {}
     for link in col.links:
+        bundle = _bundle(link, steps, lane_of, row_of, rows)
+        if bundle is not None:
+            bundles.setdefault(bundle, []).append(link)
+            continue
         state = _STATE.match(link.name)
         part = state.group(1) if state else ""
-        wraps = link.src in row_of and link.dst in row_of and row_of[link.src] != row_of[link.dst]
+        wraps = link.src in steps and link.dst in steps and row_of[link.src] != row_of[link.dst]
         # along a row: from the east side of the h (or c) row of one box to the west side of
         # the next; a wrap leaves the bottom of a row's last box for the top of the next row
         on = part in ports.get(link.src, ()) and part in ports.get(link.dst, ())
@@ -273,7 +280,44 @@ def collapsed_to_dot(graph: Graph, opts: DotOptions | None = None) -> str:
         else:
             lines.append(f"{src} -> {dst} " + attrs(
                 color=HIDDEN_STATE_COLOR, penwidth=width, weight="2" if part else None))
+    for (src, dst), links in bundles.items():
+        # many tensors between two rows (layer 0 to layer 1), or from a row to one box
+        # outside the steps (a stack of every h_t): one edge, labelled with the first and last
+        names = sorted({link.name for link in links if link.name}, key=_step_number)
+        text = names[0] if len(names) == 1 else (f"{names[0]}…{names[-1]}" if names else None)
+        across = src in lane_of and dst in lane_of and lane_of[src] != lane_of[dst]
+        lines.append(f"{src} -> {dst} " + attrs(
+            label=text, color=HIDDEN_STATE_COLOR, fontcolor=HIDDEN_STATE_COLOR, style="dotted",
+            penwidth="1.5", constraint="false" if across else None))
     return wrap(lines)
+
+
+def _step_number(name: str) -> int:
+    m = _STATE.match(name)
+    return int(m.group(2)) if m else 0
+
+
+def _bundle(link: Link, steps: set[str], lane_of: dict[str, int], row_of: dict[str, int],
+            rows: list[list[str]]) -> tuple[str, str] | None:
+    """The (source, target) a link is drawn as when it joins others, or None when it is
+    drawn on its own: links from one lane's row into another lane's row become one edge
+    between the two rows' labels; links from a row into one box outside the steps, one edge
+    from the row's last step; links from a box outside into a row, one edge to its first step."""
+    src_step, dst_step = link.src in steps, link.dst in steps
+    if src_step and dst_step:
+        if lane_of[link.src] == lane_of[link.dst]:
+            return None
+        return rows[row_of[link.src]][0], rows[row_of[link.dst]][0]
+    if src_step:
+        row = rows[row_of[link.src]]
+        if link.dst in row and row.index(link.dst) == row.index(link.src) + 1:
+            return None                        # the loss right after the last step
+        last_step = [i for i in row if i in steps][-1]
+        return last_step, link.dst
+    if dst_step:
+        row = rows[row_of[link.dst]]
+        return link.src, row[1]
+    return None
 
 
 def _attach(node_id: str, feeds: dict[str, list[str]], row_of: dict[str, int],

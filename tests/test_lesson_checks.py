@@ -336,3 +336,49 @@ def test_lesson_prints_the_exercise_file(tmp_path: Path) -> None:
     done = _cli(["lesson", "3", "--notebook", "--out", str(tmp_path / "03.ipynb")], tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert str(exercise_path(3)) in done.stdout and "tinygrad-rnn check 3" in done.stdout
+
+
+def test_library_use_in_a_thread_is_caught_too(tmp_path: Path) -> None:
+    source = _appended(3, """
+        import threading
+        import tinygrad_rnn as tg
+
+        def bptt(U, W, V, xs, ys):
+            box = {}
+            def work():
+                box["t"] = tg.tensor(U)
+            th = threading.Thread(target=work)
+            th.start()
+            th.join()
+            return np.zeros_like(U), np.zeros_like(W), np.zeros_like(V)
+        """)
+    ok, message = _verdicts(3, source, tmp_path)["bptt"]
+    assert not ok and message.startswith("caught:"), message
+
+
+def test_show_displays_inline_under_ipython_and_prints_the_path(monkeypatch, capsys, tmp_path: Path) -> None:
+    import sys
+    import types
+
+    from tinygrad_rnn.lessons import show
+    shown = []
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: object()
+    display_mod = types.ModuleType("IPython.display")
+    display_mod.Image = lambda filename: ("image", filename)
+    display_mod.display = shown.append
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", display_mod)
+    show(tmp_path / "a.png")
+    assert shown == [("image", str(tmp_path / "a.png"))]
+    ipython.get_ipython = lambda: None          # a plain script: only the path
+    show(tmp_path / "b.png")
+    assert len(shown) == 1 and "b.png" in capsys.readouterr().out
+
+
+def test_every_lesson_uses_the_one_show_helper() -> None:
+    from tinygrad_rnn.lessons import find_lessons
+    for lesson in find_lessons():
+        text = lesson.path.read_text(encoding="utf-8")
+        assert "def show(" not in text, f"{lesson.path.name} defines its own show()"
+        assert "show(" in text, f"{lesson.path.name} never shows a picture inline"

@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -172,11 +173,14 @@ def watching_libraries() -> Iterator[list[str]]:
             if mod.split(".")[0] in ("torch", "jax", "tensorflow"):
                 seen.append(f"{mod}.{getattr(arg, '__name__', '?')}")
 
+    previous_threads = threading.getprofile() if hasattr(threading, "getprofile") else None
     sys.setprofile(profile)
+    threading.setprofile(profile)      # threads started inside the block are watched too
     try:
         yield seen
     finally:
         sys.setprofile(previous)
+        threading.setprofile(previous_threads)   # type: ignore[arg-type]
 
 
 def by_hand(fn: Callable, *args: Any, what: str = "NumPy only", **kwargs: Any) -> Any:

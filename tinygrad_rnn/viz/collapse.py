@@ -190,7 +190,8 @@ def collapsed_to_dot(graph: Graph, opts: DotOptions | None = None) -> str:
         legend += (f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="9">{c_text}'
                    f'<FONT COLOR="{HIDDEN_STATE_COLOR}">grey: h (hidden state); width = |grad| carried</FONT></FONT></TD></TR>'
                    f'<TR><TD COLSPAN="9"><FONT POINT-SIZE="9">dashed: the state carried on to the next row</FONT></TD></TR>')
-    header = graph_header(replace(opts, rankdir="TB" if across else "LR"), legend)
+    header_opts = replace(opts, rankdir="TB" if across else "LR")
+    header = graph_header(header_opts, legend)
     lines = header + [f"node {attrs(shape='plaintext', margin='0')}"]
     lanes = _lanes(col)
     row_of: dict[str, int] = {}                  # node id -> row number
@@ -289,6 +290,10 @@ def collapsed_to_dot(graph: Graph, opts: DotOptions | None = None) -> str:
         lines.append(f"{src} -> {dst} " + attrs(
             label=text, color=HIDDEN_STATE_COLOR, fontcolor=HIDDEN_STATE_COLOR, style="dotted",
             penwidth="1.5", constraint="false" if across else None))
+    if bundles and opts.legend:
+        legend += ('<TR><TD COLSPAN="9"><FONT POINT-SIZE="9">dotted: several tensors from one row '
+                   'to another row or box (h_0…h_5)</FONT></TD></TR>')
+        lines[:len(header)] = graph_header(header_opts, legend)
     return wrap(lines)
 
 

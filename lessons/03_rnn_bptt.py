@@ -128,13 +128,14 @@ show(tg.viz.render(graph, OUT / "03_unrolled_rnn.png"))
 
 # %% [markdown]
 # **Reading the picture** (`03_unrolled_rnn.png`). Each grey cluster is one time step, titled
-# `rnn › layer0 › forward › t=N`. The same three green parameters `U`, `W`, `V` send an arrow
-# into *every* step: one set of weights, used T times. The state `h_1` leaves step 1 and enters
-# step 2 through `W`, and each later state does the same into the next step. That is the only path by which
-# the past influences the future, and the only path by which gradient flows back through time.
-# Each step has its own loss `E_t`; they are added into `E` at the far right.
+# `t=N` inside the nested scopes `rnn › layer0 › forward`. The same three parameters `U`, `W`,
+# `V` appear in *every* step, drawn as small green-edged tags at each use (so that the picture
+# stays compact): one set of weights, used T times. The state made in one step (`h_1`, `h_2`, …)
+# reappears as a small tag in the next step, where it is multiplied by `W`. That is the only
+# path by which the past influences the future, and the only path by which gradient flows back
+# through time. Each step has its own loss `E_t`; they are added into `E` at the far right.
 #
-# The picture is wide: zoom in. The colours of the boxes differ little (the printout below
+# Zoom in to read the numbers. The colours of the boxes differ little (the printout below
 # gives the range of the states' gradients), so the `|grad|` numbers carry the information. One
 # box is pale: in step 1, the transposed `W` has gradient 0, because it multiplies `s_0 = 0`.
 # Follow the states: `h_4` gets gradient only from `E_4`, but `h_1` gets it from `E_1`

@@ -271,21 +271,25 @@ tg.viz.backward_with_grads(loss)
 graph = tg.viz.draw(loss, params=mlp, rankdir="LR",
                     label=f"TinyMLP(3 → 5 → 2), PyTorch init, untrained; loss = mean squared error over a batch of {batch}")
 show(tg.viz.render(graph, OUT / "02_mlp_graph.png"))
-drawn = [n.grad_norm for n in tg.viz.build_graph(loss).tensors() if n.grad_norm]
+drawn_graph = tg.viz.build_graph(loss)
+drawn = [n.grad_norm for n in drawn_graph.tensors() if n.grad_norm]
+check(drawn_graph.find("hidden").grad_norm < drawn_graph.find("prediction").grad_norm,
+      "|grad| is smaller at hidden than at prediction")
 print(f"|grad| of the drawn tensors: from {min(drawn):.3g} to {max(drawn):.3g}")
 check(max(drawn) < 100 * min(drawn), "the drawn gradients span less than two orders of magnitude")
 
 # %% [markdown]
-# **Reading the picture** (`02_mlp_graph.png`). Green boxes are the four parameters, named as
-# in `mlp.named_parameters()`. Look at the biases: `layer1.bias` has shape (5,) but is added to
-# a (B, 5) matrix, so its gradient is the batch sum of Section 2. The `permute` ops are the
-# `W.T` inside `Linear` (`y = x @ W.T + b`). The loss on the right is built from primitives too:
-# `sub`, `mul` (the square, with both edges from the same tensor), `sum`, and a multiplication
-# by 1/(number of elements). Follow `|grad|` from right to left: 1 at the loss, then smaller.
-# Compare `hidden` with the (B, 5) box before `tanh`: the `tanh` passes on only `1 − tanh²`
-# of each element's gradient, so the norm drops. The printout under the picture gives the range
-# of `|grad|` over the boxes: about two orders of magnitude at most, so the colours differ
-# little; in lesson 4 the same scale spans many orders of magnitude across time steps.
+# **Reading the picture** (`02_mlp_graph.png`). The four parameters are the small green-edged
+# tags, drawn where they are used: `layer1.Wᵀ` and `layer1.b` for `layer1.weight` and
+# `layer1.bias` (the `ᵀ` is the `W.T` inside `Linear`, `y = x @ W.T + b`). Look at the biases:
+# `layer1.b` has shape (5,) but is added to a (B, 5) matrix, so its gradient is the batch sum of
+# Section 2. Ellipses are ops, labelled with what they compute (`x @ ·`, `· + layer1.b`). The
+# loss on the right is built from primitives too: a subtraction, the square as a product with
+# both edges from the same tensor, a `sum`, and a multiplication by 1/(number of elements).
+# Follow `|grad|` from right to left: 1 at the loss, then smaller; `hidden` has less than
+# `prediction`. The printout under the picture gives the range of `|grad|` over the drawn
+# tensors: less than two orders of magnitude, so the colours differ little; in lesson 4 the same
+# scale spans many orders of magnitude across time steps.
 #
 # Now check the layer-1 gradients against NumPy by hand, so we are not only trusting the
 # picture:

@@ -293,8 +293,9 @@ show(path)
 # **Reading the picture** (`01_neuron_graph.png`). Boxes are tensors, small ellipses are
 # operations, and arrows run in the direction of the forward computation. Each box shows
 # its name, shape `()` (a single number), its value and `|grad|`, the size of `∂L/∂node`.
-# The green boxes `w` and `b` are parameters; blue `x` and `y` are inputs that need no
-# gradient; purple `L` is the output. The fill colour is the gradient's size on a fixed
+# `w` and `b` are the parameters, drawn as small green-edged tags where they are used (their fill
+# is the gradient sent to them); blue dashed `x` and `y` are inputs that need no gradient;
+# purple `L` is the output. The fill colour is the gradient's size on a fixed
 # log scale from 1e-8 (pale) to 1 (dark red); here every gradient is 1 or more, so every
 # box with a gradient is dark, and the numbers tell the story. Read them from the right:
 # `|grad|` is 1 at `L`, 2.4 at `d` (that is `2d`, with `d = −1.22`), still 2.4 at `s`, and

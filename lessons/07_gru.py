@@ -206,13 +206,14 @@ g                                     # in Jupyter, the last expression of a cel
 
 # %% [markdown]
 # Reading from the top: the input `x_0` (a blue dashed box: an input, which needs no
-# gradient) and the previous state `h_prev` (green, because we asked for its gradient) each
-# go through one matrix product with a stacked weight. Each (1, 6) result is cut into three
-# (1, 2) slices (`index`), and the slices meet pairwise in `add`s that feed the gates `r` and
-# `z` and, through a `mul` by `r`, the candidate `n`. The `sub(1)` node computes 1 − z.
-# Notice that `h_prev` reaches the output twice: through the matrix product into the gates
-# and the candidate, and along the long edge on the left straight into the `mul` with `z`.
-# That second route is the direct path that keeps the GRU's gradient alive.
+# gradient) and the previous state `h_prev` (drawn as a tag, since it is a leaf we asked a
+# gradient for) each go through one matrix product with a stacked weight (the green-edged tags
+# `W_ihᵀ`, `W_hhᵀ`) and get their bias added. Each (1, 6) result is cut into three (1, 2)
+# slices (`index`), and the slices meet pairwise in sums that feed the gates `r` and `z` and,
+# through a product with `r`, the candidate `n`. The `1 − z` node computes the candidate's share.
+# Notice that `h_prev` reaches the output twice: through the matrix product into the gates and
+# the candidate, and straight into the product `z ⊙ h_prev` on the left (a second `h_prev`
+# tag). That second route is the direct path that keeps the GRU's gradient alive.
 #
 # ## 4. Two GRUs with one name
 #

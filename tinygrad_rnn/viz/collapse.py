@@ -5,7 +5,12 @@ Every op whose name-scope path contains a time step (``("lstm", "layer0", "forwa
 coloured by the gradient of the step's new state — ‖∂L/∂h_t‖, and for an LSTM a second
 part for ‖∂L/∂c_t‖ — and the tensors that cross from one box to the next become the edges
 between steps. The LSTM's cell state ``c`` (the "conveyor belt") is drawn as a thick teal
-edge, the hidden state ``h`` as a thin grey one, both labelled. Readable at T = 100.
+edge, the hidden state ``h`` as a thin grey one.
+
+The steps of each (layer, direction) wrap into rows of ``steps_per_row`` like lines of text,
+each row led by a label naming its cell and steps, so T = 50 or 100 fits a screen: a dashed
+edge carries the state from the end of a row to the start of the next, and the many tensors
+between two layers' rows travel as one dotted edge per pair of rows.
 """
 from __future__ import annotations
 

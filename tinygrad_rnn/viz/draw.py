@@ -2,13 +2,16 @@
 
     >>> loss = model(x).sum()
     >>> tg.viz.backward_with_grads(loss)      # keeps every node's gradient
-    >>> tg.viz.draw(loss, params=model)       # a graphviz.Digraph: shows inline in Jupyter
+    >>> tg.viz.draw(loss, module=model)       # a graphviz.Digraph: shows inline in Jupyter
     >>> tg.viz.draw(loss, collapse=True).render("steps", format="svg")
 
 Tensor nodes show name, shape, dtype and, after a backward pass, ‖∂L/∂tensor‖ with the fill
 colour on the fixed heat scale of :mod:`tinygrad_rnn.viz.heat`; the outline tells the kind
 (green parameter, blue input, purple double-bordered output, grey intermediate). Ops are
-small grey ellipses. :func:`to_dot` gives the same picture as DOT text without Graphviz.
+small ellipses labelled as math (``1 − z``), filled with the heat of the unnamed tensor
+they make; parameters are small stubs (``W_hh``) at each use; the steps of an unrolled
+cell stack one under the other (see :mod:`tinygrad_rnn.viz.dot`). :func:`to_dot` gives the
+same picture as DOT text without Graphviz.
 """
 from __future__ import annotations
 

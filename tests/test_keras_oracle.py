@@ -315,7 +315,8 @@ def test_recurrent_layer_initial_state(kind: str) -> None:
     _compare(f"{kind} initial_state", lambda: make_tf(**kw), lambda: make_ours(**kw), initial=sizes)
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear", "hard_sigmoid", "softsign", "softplus",
+                                        "elu", "selu", "swish", "mish", "exponential"])
 def test_simple_rnn_any_activation(activation: str) -> None:
     kw = dict(activation=activation, return_sequences=True)
     _compare(f"SimpleRNN activation={activation}", lambda: tf_keras.layers.SimpleRNN(H, **kw),

@@ -6,6 +6,6 @@ weight layout, so a tf_keras model's ``get_weights()`` loads with ``set_weights(
 TensorFlow's numbers. :mod:`.regularizers`, :mod:`.constraints` and :mod:`.initializers` hold
 Keras' weight options. ``docs/keras.md`` is the porting guide.
 """
-from . import constraints, initializers, layers, regularizers
+from . import activations, constraints, initializers, layers, regularizers
 
-__all__ = ["constraints", "initializers", "layers", "regularizers"]
+__all__ = ["activations", "constraints", "initializers", "layers", "regularizers"]

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 
 from ... import backend
 from ...nn import activations
+from .. import activations as keras_activations
 from ...nn.cell_base import RNNCellBase
 from ...nn.state import LSTMState
 from ...nn.dropout import dropout_mask
@@ -46,8 +47,8 @@ class KerasCell(RNNCellBase):
                  recurrent_dropout: float = 0.0, implementation: int = 2) -> None:
         super().__init__(input_size, units)
         self.units = units
-        self.activation = activations.get(activation, "activation")
-        self.recurrent_activation = activations.get(recurrent_activation, "recurrent_activation")
+        self.activation = keras_activations.get(activation, "activation")
+        self.recurrent_activation = keras_activations.get(recurrent_activation, "recurrent_activation")
         self.use_bias = use_bias
         self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
         if implementation not in (1, 2):

@@ -8,6 +8,7 @@ import numpy as np
 from ... import backend
 from ...errors import DtypeError, ShapeError
 from ...nn import activations
+from .. import activations as keras_activations
 from ...tensor import Tensor
 from .base import Layer
 
@@ -32,7 +33,7 @@ class Dense(Layer):
         if not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Dense: units must be a positive int, got {units!r}")
         self.units = int(units)
-        self.activation = activations.get(activation, "activation")
+        self.activation = keras_activations.get(activation, "activation")
         self.use_bias = use_bias
         self._options = (kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
                          kernel_constraint, bias_constraint)

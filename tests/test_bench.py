@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tinygrad_rnn.cli.main import main
 
 
@@ -51,3 +53,25 @@ def test_bench_tasks_trains_each_row_with_the_train_command(capsys, tmp_path):
 def test_bench_tasks_rejects_unknown_rows(capsys, tmp_path):
     assert main(["bench", "tasks", "--only", "adding-gru", "--out", str(tmp_path)]) == 2
     assert "unknown row(s) adding-gru" in capsys.readouterr().err
+
+
+def test_bench_lstm_contended_reports_quiet_and_busy_times(capsys):
+    argv = ["bench", "lstm", "--hidden", "8", "--steps", "3", "--batch", "2", "--input", "3",
+            "--rounds", "1", "--iters", "1", "--warmup", "0", "--contended", "--blas-threads", "1",
+            "--only", "tinygrad-fused,tinygrad-primitive", "--json"]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["contended"] is True and result["blas_threads"] == "1"
+    row = result["results"][0]
+    assert set(row) == {"hidden", "tinygrad-fused", "tinygrad-primitive"}
+    for impl in ("tinygrad-fused", "tinygrad-primitive"):
+        r = row[impl]
+        assert r["ms"] > 0 and r["contended_ms"] > 0
+        assert r["contended_ratio"] == pytest.approx(r["contended_ms"] / r["ms"])
+
+
+def test_bench_lstm_rejects_unknown_implementations_and_thread_settings(capsys):
+    assert main(["bench", "lstm", "--only", "tinygrad-turbo"]) == 2
+    assert "unknown implementation(s) tinygrad-turbo" in capsys.readouterr().err
+    assert main(["bench", "lstm", "--blas-threads", "0"]) == 2
+    assert "TINYGRAD_RNN_BLAS_THREADS" in capsys.readouterr().err

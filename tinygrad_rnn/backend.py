@@ -173,3 +173,12 @@ def get_rng_state() -> dict:
 def set_rng_state(state: dict) -> None:
     """Restore a state taken with :func:`get_rng_state`."""
     _rng.bit_generator.state = state
+
+
+# ---- CPU threads ------------------------------------------------------------------------
+
+# Small products on one BLAS thread, so a busy machine does not stall every step (threads.py);
+# applied here because every op imports this module before it computes anything.
+from . import threads as _threads  # noqa: E402
+
+_threads.configure_from_env()

@@ -7,14 +7,23 @@ forward + BPTT in ``numpy_reference.py`` (CPU only), and — when installed — 
 layers and the same model in HIPS autograd, the two Python engines this project is compared with. Every round starts each implementation
 in a fresh process (``worker.py``), in the same order; the table shows the median over
 rounds of each process's median step time, the ratios, and peak training memory.
+
+With ``--contended`` every round runs each implementation twice, once on the quiet machine
+and once while a process this command starts keeps one core busy (a Python loop that never
+sleeps, like a browser tab spinning), and the table shows both times and their ratio: how
+much a busy laptop slows a training step. ``--blas-threads`` passes a BLAS thread setting
+(``tinygrad_rnn.threads``) to every worker, e.g. ``system`` to see NumPy's own default.
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import contextlib
 import json
+import os
 import subprocess
 import sys
+from typing import Iterator
 
 from .timing import median
 
@@ -37,9 +46,33 @@ def _available(device: str, cell: str) -> list[str]:
     return out
 
 
-def _run_worker(spec: dict) -> dict:
+# one core kept busy: a loop that never sleeps or waits (what a spinning browser tab does)
+BUSY_LOOP = "while True: pass"
+
+
+@contextlib.contextmanager
+def busy_core(on: bool = True) -> Iterator[None]:
+    """Keep one core busy with a separate process for the duration (nothing when ``on`` is False)."""
+    if not on:
+        yield
+        return
+    proc = subprocess.Popen([sys.executable, "-c", BUSY_LOOP])
+    try:
+        yield
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _worker_env(blas_threads: str | None) -> dict | None:
+    if blas_threads is None:
+        return None
+    return dict(os.environ, TINYGRAD_RNN_BLAS_THREADS=blas_threads)
+
+
+def _run_worker(spec: dict, blas_threads: str | None = None) -> dict:
     proc = subprocess.run([sys.executable, "-m", "tinygrad_rnn.bench.worker", json.dumps(spec)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=_worker_env(blas_threads))
     if proc.returncode != 0:
         raise RuntimeError(f"{spec['impl']} failed:\n{proc.stderr.strip()[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -47,29 +80,55 @@ def _run_worker(spec: dict) -> dict:
 
 def main(args: argparse.Namespace) -> int:
     impls = _available(args.device, args.what)
-    if "torch-nn" not in impls:
+    only = getattr(args, "only", None)
+    if only:
+        wanted = [s.strip() for s in only.split(",") if s.strip()]
+        impls = [i for i in impls if i in wanted]
+    contended = bool(getattr(args, "contended", False))
+    blas = getattr(args, "blas_threads", None)
+    if "torch-nn" not in impls and not only:
         print("(PyTorch is not installed: its rows are skipped; pip install torch to compare)")
     results = []
     for hidden in args.hidden:
         spec = {"cell": args.what, "hidden": hidden, "batch": args.batch, "steps": args.steps,
                 "input": args.input, "output": 1, "dtype": args.dtype, "device": args.device,
                 "warmup": args.warmup, "iters": args.iters}
-        runs: dict[str, list[dict]] = {impl: [] for impl in impls}
+        conditions = ("quiet", "contended") if contended else ("quiet",)
+        runs = {(impl, cond): [] for cond in conditions for impl in impls}
         for _ in range(args.rounds):
-            for impl in impls:
-                runs[impl].append(_run_worker({**spec, "impl": impl}))
-        row = {"hidden": hidden}
-        for impl, rs in runs.items():
+            for cond in conditions:          # interleaved: quiet, then busy, every round
+                with busy_core(cond == "contended"):
+                    for impl in impls:
+                        runs[impl, cond].append(_run_worker({**spec, "impl": impl}, blas))
+        row: dict = {"hidden": hidden}
+        for impl in impls:
+            rs = runs[impl, "quiet"]
             row[impl] = {"ms": median([median(r["times"]) for r in rs]) * 1e3,
                          "peak_mib": median([r["peak_mib"] for r in rs])}
+            if contended:
+                busy = runs[impl, "contended"]
+                row[impl]["contended_ms"] = median([median(r["times"]) for r in busy]) * 1e3
+                row[impl]["contended_ratio"] = row[impl]["contended_ms"] / row[impl]["ms"]
         results.append(row)
         if not args.json:
-            _print_row(args, row, impls)
+            (_print_contended if contended else _print_row)(args, row, impls)
     if args.json:
         print(json.dumps({"cell": args.what, "batch": args.batch, "steps": args.steps,
                           "input": args.input, "dtype": args.dtype, "device": args.device,
-                          "rounds": args.rounds, "results": results}))
+                          "rounds": args.rounds, "contended": contended, "blas_threads": blas,
+                          "results": results}))
     return 0
+
+
+def _print_contended(args: argparse.Namespace, row: dict, impls: list[str]) -> None:
+    print(f"\n{args.what.upper()} training step, H = {row['hidden']}, batch {args.batch}, "
+          f"{args.steps} steps, {args.input} inputs, {args.dtype}: quiet vs one core kept busy "
+          f"(median of {args.rounds} interleaved rounds x {args.iters} steps, fresh process each"
+          f"{', BLAS threads ' + args.blas_threads if args.blas_threads else ''})")
+    print(f"{'implementation':<20}{'quiet ms':>10}{'busy ms':>10}{'busy/quiet':>12}")
+    for impl in impls:
+        r = row[impl]
+        print(f"{impl:<20}{r['ms']:>10.2f}{r['contended_ms']:>10.2f}{r['contended_ratio']:>11.2f}x")
 
 
 def _print_row(args: argparse.Namespace, row: dict, impls: list[str]) -> None:

@@ -51,8 +51,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--warmup", type=int, default=2, help="untimed steps per process")
     p.add_argument("--links", type=_positive, default=500, help="chain length for `ops` (4 ops each)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--contended", action="store_true",
+                   help="lstm/gru/rnn: also time each implementation while a process started by this "
+                        "command keeps one core busy, and print quiet vs busy")
+    p.add_argument("--blas-threads", default=None, metavar="auto|system|N",
+                   help="lstm/gru/rnn: BLAS thread setting for every worker (TINYGRAD_RNN_BLAS_THREADS; "
+                        "default: the library's own, auto)")
     p.add_argument("--only", default=None, help="tasks: comma-separated rows (adding-lstm, adding-rnn, reber-lstm, "
-                                                "digits-lstm, charlm-lstm)")
+                                                "digits-lstm, charlm-lstm); lstm/gru/rnn: comma-separated "
+                                                "implementations (e.g. tinygrad-fused,tinygrad-primitive)")
     p.add_argument("--out", default="runs/bench-tasks", help="tasks: folder for the runs")
     p.add_argument("--quick", action="store_true", help="tasks: tiny budgets (checks the plumbing only)")
     p.set_defaults(func=run)
@@ -74,5 +81,17 @@ def run(args: argparse.Namespace) -> int:
         args.rounds = args.rounds or 15
         return bench_ops(args)
     from ..bench.recurrent import main as bench_layers
+    if args.blas_threads is not None:
+        from ..threads import parse
+        try:
+            parse(args.blas_threads)
+        except ValueError as e:
+            raise CLIError(f"--blas-threads: {e}") from None
+    if args.only:
+        from ..bench.recurrent import IMPLS
+        unknown = [w.strip() for w in args.only.split(",") if w.strip() and w.strip() not in IMPLS]
+        if unknown:
+            raise CLIError(f"bench {args.what} --only: unknown implementation(s) {', '.join(unknown)}; "
+                           f"choose from {', '.join(IMPLS)}")
     args.rounds = args.rounds or 3
     return bench_layers(args)

@@ -10,6 +10,10 @@ LSTM takes:
 * the weight gradients are one product each after the backward loop
   (``∂L/∂W_hh = Σ_t δz_tᵀ h_{t−1}`` is ``δZᵀ H_prev`` over the stacked steps).
 
+Only these once-per-sequence products may use several BLAS threads (``big_matmul``, see
+:mod:`tinygrad_rnn.threads`); the per-step products stay on one, so a busy core cannot stall
+every step.
+
 Each op takes the sequence ``x`` (T, B, I), the initial state(s) (B, H), the cell's
 parameters in PyTorch's layout, an optional ``mask`` (T, B) of valid steps (padded batches:
 a masked step leaves the state unchanged and outputs zeros, exactly as packed sequences) and
@@ -27,6 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..backend import xp_of
+from ..threads import matmul as big_matmul
 from ..ops.unary import sigmoid_unchecked
 from ..tensor import Function
 
@@ -53,7 +58,7 @@ def _order(T: int, reverse: bool) -> range:
 def _project(x: Any, w_ih: Any, bias: Any) -> Any:
     """x W_ihᵀ (+ bias) for all steps at once: (T, B, I) -> (T, B, G·H)."""
     T, B, I = x.shape
-    z = (x.reshape(T * B, I) @ w_ih.T).reshape(T, B, w_ih.shape[0])
+    z = big_matmul(x.reshape(T * B, I), w_ih.T).reshape(T, B, w_ih.shape[0])
     if bias is not None:
         z += bias
     return z
@@ -62,7 +67,7 @@ def _project(x: Any, w_ih: Any, bias: Any) -> Any:
 def _weight_grads(dz: Any, inputs: Any, T: int, B: int) -> Any:
     """Σ_t δz_tᵀ · input_t as one product over the stacked steps: (G·H, K)."""
     # explicit widths, not -1: with an empty batch (B = 0) NumPy cannot infer them
-    return dz.reshape(T * B, dz.shape[-1]).T @ inputs.reshape(T * B, inputs.shape[-1])
+    return big_matmul(dz.reshape(T * B, dz.shape[-1]).T, inputs.reshape(T * B, inputs.shape[-1]))
 
 
 class LSTMSequence(Function):
@@ -143,7 +148,7 @@ class LSTMSequence(Function):
                 dh += dh_pass
                 dc += dc_pass
         need = self.needs
-        dx = (da_all.reshape(T * B, da_all.shape[-1]) @ w_ih).reshape(x.shape) if need[0] else None
+        dx = big_matmul(da_all.reshape(T * B, da_all.shape[-1]), w_ih).reshape(x.shape) if need[0] else None
         dw_ih = _weight_grads(da_all, x, T, B) if need[3] else None
         dw_hh = _weight_grads(da_all, h_prev, T, B) if need[4] else None
         db = da_all.sum(axis=(0, 1)) if len(need) > 5 and (need[5] or need[6]) else None
@@ -225,7 +230,7 @@ class GRUSequence(Function):
             if mask is not None:
                 dh += dh_pass
         need = self.needs
-        dx = (dgi.reshape(T * B, dgi.shape[-1]) @ w_ih).reshape(x.shape) if need[0] else None
+        dx = big_matmul(dgi.reshape(T * B, dgi.shape[-1]), w_ih).reshape(x.shape) if need[0] else None
         dw_ih = _weight_grads(dgi, x, T, B) if need[2] else None
         dw_hh = _weight_grads(dgh, h_prev, T, B) if need[3] else None
         if len(need) > 4:
@@ -288,7 +293,7 @@ class RNNSequence(Function):
             if mask is not None:
                 dh += dh_pass
         need = self.needs
-        dx = (da_all.reshape(T * B, da_all.shape[-1]) @ w_ih).reshape(x.shape) if need[0] else None
+        dx = big_matmul(da_all.reshape(T * B, da_all.shape[-1]), w_ih).reshape(x.shape) if need[0] else None
         dw_ih = _weight_grads(da_all, x, T, B) if need[2] else None
         dw_hh = _weight_grads(da_all, h_prev, T, B) if need[3] else None
         if len(need) > 4:

@@ -162,3 +162,33 @@ def test_record_flow_snapshots_without_changing_training(tmp_path: Path):
     data = page_data(page)
     assert data["mode"] == "training" and len(data["training"]["snapshots"]) == 4
     assert data["training"]["loss"] and data["lanes"][0]["label"] == "lstm"
+
+
+def test_step_drawing_puts_the_gates_in_the_cells_order():
+    """i, f, g, o left to right in the LSTM's step drawing (r before z for the GRU), every step."""
+    from tinygrad_rnn.viz.render import GraphvizNotFoundError, find_dot
+    try:
+        find_dot()
+    except GraphvizNotFoundError:
+        pytest.skip("Graphviz's dot program is not installed")
+
+    def gate_x(svg: str, label: str) -> float:
+        m = re.search(r'<text[^>]*x="([\d.\-]+)"[^>]*>' + re.escape(label) + "<", svg)
+        assert m, f"{label!r} not drawn"
+        return float(m.group(1))
+
+    cell, _, loss = lstm_loss(T=5, forget_bias=1.0)
+    data = page_data(tg.viz.explore(loss, params=cell))
+    for tpl in data["templates"]:
+        xs = [gate_x(tpl["svg"], g) for g in ("i = sigmoid", "f = sigmoid", "g = tanh", "o = sigmoid")]
+        assert xs == sorted(xs), xs
+    tg.manual_seed(0)
+    gru = tg.nn.GRUCell(2, 3)
+    _, last = tg.viz.unroll_cell(gru, tg.randn(4, 1, 2), scope="gru")
+    data = page_data(tg.viz.explore(tg.viz.default_loss(gru, last), params=gru))
+    layouts = []
+    for tpl in data["templates"]:
+        xs = [gate_x(tpl["svg"], g) for g in ("r = sigmoid", "z = sigmoid", "n = tanh")]
+        assert xs[0] < xs[1], xs            # n waits for r, so only the two gates side by side
+        layouts.append(xs)
+    assert layouts[1:] == layouts[2:] + layouts[-1:]     # every step after the first alike

@@ -136,7 +136,7 @@ def template_dot(nodes: list[dict[str, Any]], edges: list[tuple[int, int]]) -> s
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
     lines = ["digraph step {",
-             '\tgraph [rankdir=TB, ranksep=0.22, nodesep=0.12, bgcolor="transparent", fontname="Helvetica"]',
+             '\tgraph [rankdir=TB, ranksep=0.22, nodesep=0.12, ordering=out, bgcolor="transparent", fontname="Helvetica"]',
              '\tnode [fontname="Helvetica", fontsize=9, height=0.22, margin="0.06,0.02", fillcolor="#ffffff"]',
              '\tedge [arrowsize=0.5, color="#888888"]']
     for i, node in enumerate(nodes):

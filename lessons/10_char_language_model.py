@@ -19,11 +19,19 @@
 # 5. sampling with a **temperature**, and what samples look like as training goes on.
 #
 # Run it with `tinygrad-rnn lesson 10` (`--fast` for small sizes, `--notebook` for Jupyter).
-# The full-size run trains for under a minute on two CPU cores (21 s on ours); real quality
-# needs much longer (see the end).
+# The full-size run is a short training run on a CPU (it prints its own running time at the
+# end); real quality needs much longer (see the end).
 
 # %%
 import math
+import os
+import time
+
+# One matrix-library (OpenBLAS) thread, set before NumPy loads: the matrices here are small, and
+# on a small or busy machine extra BLAS threads only fight each other and make times jump.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+STARTED = time.perf_counter()
 
 import matplotlib
 
@@ -199,6 +207,9 @@ show(OUT / "validation_bpc.png")
 
 final_bpc = history[-1][1]
 print(f"final validation: {final_bpc:.3f} bpc, perplexity {2 ** final_bpc:.2f}")
+norms = np.asarray(norms)
+print(f"gradient norm before clipping: min {norms.min():.3f}, median {np.median(norms):.3f}, max {norms.max():.3f}; "
+      f"clipping changed {int(np.sum(norms > 1.0))} of {len(norms)} steps")
 check(final_bpc < start_bpc - (0.5 if FAST else 2.0), "training lowered the validation bpc")
 if not FAST:
     check(final_bpc < bigram, "the LSTM beats the bigram baseline")
@@ -208,11 +219,11 @@ if not FAST:
 # text) against the two dotted baselines. The curve falls below the unigram line almost at
 # once and, at full size, under the bigram line: the model uses more than the previous
 # character. Right: the gradient norm before clipping, one point per step. Where it would be
-# above the dotted line, clipping scales the step down. In our full-size run it never got
-# there: with windows of 64 steps and an LSTM this small, the norm stayed between about 0.2
-# and 0.9, so clipping never changed a step. It is insurance: on other texts, with longer
-# windows or a plain RNN, single batches can produce norms many times larger (lesson 4),
-# and one such step can undo hours of training. It costs one norm computation per step.
+# above the dotted line, clipping scales the step down. The line printed under the picture
+# says how often that happened in this run: with windows of 64 steps and an LSTM this small,
+# rarely or never. It is insurance: on other texts, with longer windows or a plain RNN,
+# single batches can produce norms many times larger (lesson 4), and one such step can undo
+# hours of training. It costs one norm computation per step.
 #
 # ## 4. Sampling with a temperature
 #
@@ -247,16 +258,21 @@ for tau in (0.5, 1.0, 1.5):
 # falls apart into invented words. Graves (2013) used the same trick (he called it biasing the
 # samples) to trade variety for legibility.
 #
-# **How far can this go?** The numbers here come from well under a minute on a CPU. Longer runs
+# **How far can this go?** The numbers here come from a short run on a CPU. Longer runs
 # (`tinygrad-rnn train charlm --steps 20000`, or a GPU with `--device cuda`), two layers, and a
-# larger hidden size all lower the bpc further. One measured example: `tinygrad-rnn train
-# charlm --hidden 256 --steps 3000` reached 1.795 bpc on this corpus in about 2½ minutes on
-# two CPU cores (`tinygrad-rnn bench tasks --only charlm-lstm` repeats it).
+# larger hidden size all lower the bpc further. One example, measured with that command and
+# not by this lesson: `tinygrad-rnn train charlm --hidden 256 --steps 3000` reached 1.795 bpc
+# on this corpus in about 2½ minutes on two CPU cores (`tinygrad-rnn bench tasks --only
+# charlm-lstm` repeats it).
 #
 # ## 5. Exercises
 #
 # Open `lessons/exercises/10_char_language_model.py`, fill in the functions, and run
 # `tinygrad-rnn check 10` until every line says ✓.
+#
+# All three are NumPy (and `math`) only: the check runs them on fresh random logits and
+# random texts, with tinygrad_rnn watched, and says so if `Tensor.softmax`, `CharCorpus` or
+# any other part of the library is used inside them.
 #
 # 1. **Temperature.** Write `temperature_probs(logits, temperature)`: softmax(z/τ) in NumPy,
 #    stable for large logits.
@@ -267,3 +283,6 @@ for tau in (0.5, 1.0, 1.5):
 #    cross-entropy in nats over `n_chars` characters, return (bpc, perplexity).
 #
 # Stuck? `tinygrad-rnn check 10 --solutions` checks the shipped solutions.
+
+# %%
+print(f"lesson 10 ran in {time.perf_counter() - STARTED:.0f} s")

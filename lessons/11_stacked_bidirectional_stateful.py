@@ -23,7 +23,9 @@
 # 5. dropout between layers versus variational (recurrent) dropout, drawn as masks;
 # 6. padded batches with `lengths=`: zero outputs after each end, final states from the last
 #    real step;
-# 7. what a two-layer bidirectional LSTM looks like as a graph.
+# 7. what a two-layer bidirectional LSTM looks like as a graph;
+# 8. what a bidirectional layer cannot do (predict the next token), measured;
+# 9. a task where a second layer helps, measured against a wider single layer.
 #
 # Notation: T steps, B sequences in a batch, I input features, H hidden units,
 # L = `num_layers`, D = 2 for bidirectional layers and 1 otherwise.
@@ -31,6 +33,15 @@
 # Run it with `tinygrad-rnn lesson 11` (`--fast` for small sizes, `--notebook` for Jupyter).
 
 # %%
+import os
+import time
+
+# One matrix-library (OpenBLAS) thread, set before NumPy loads: the matrices here are small, and
+# on a small or busy machine extra BLAS threads only fight each other and make times jump.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+STARTED = time.perf_counter()
+
 import matplotlib
 
 matplotlib.use("Agg")                 # write files only; no window is opened
@@ -376,6 +387,141 @@ show(path)
 # layer-0 output feeds layer 1. The colours are on the library's fixed scale; this is an
 # untrained network at PyTorch's initialisation, nothing more.
 #
+# ## 6. What a bidirectional layer cannot do: predict the next token
+#
+# A bidirectional layer's output at step t has read the **whole** sequence, $x_{t+1}$
+# included (the equations of section 1). That is what makes it good at labelling a sentence
+# that is already complete. It also makes it useless for the one task a language model has:
+# predicting $x_{t+1}$ from what came before, for then the "prediction" can simply read the
+# answer. To see it, train two next-token predictors on sequences of **random** tokens, where
+# nothing about $x_{t+1}$ can be known from $x_0 \ldots x_t$: an honest model can do no better
+# than chance, 1/V.
+
+# %%
+V_TOK, T_TOK, H_TOK = 4, 12, 8
+TOK_STEPS = 60 if FAST else 300
+
+
+def random_tokens(n, rng):
+    ids = rng.integers(0, V_TOK, size=(n, T_TOK + 1))
+    return np.eye(V_TOK)[ids[:, :-1]], ids[:, 1:]          # one-hot x_0..x_{T-1}, targets x_1..x_T
+
+
+def next_token_model(bidirectional):
+    tg.manual_seed(110)
+    layer = tg.nn.LSTM(V_TOK, H_TOK, batch_first=True, bidirectional=bidirectional, fused=True)
+    return layer, tg.nn.Linear(H_TOK * (2 if bidirectional else 1), V_TOK)
+
+
+def train_next_token(bidirectional):
+    layer, head = next_token_model(bidirectional)
+    params = layer.parameters() + head.parameters()
+    opt = tg.optim.Adam(params, lr=1e-2)
+    rng = np.random.default_rng(0)
+    for _ in range(TOK_STEPS):
+        x, y = random_tokens(32, rng)
+        out, _ = layer(tg.tensor(x))
+        loss = tg.nn.cross_entropy(head(out).reshape(-1, V_TOK), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return layer, head
+
+
+def next_token_accuracy(layer, head, x, y):
+    with tg.no_grad():
+        out, _ = layer(tg.tensor(x))
+        return float((head(out).numpy().argmax(-1) == y).mean())
+
+
+x_tok, y_tok = random_tokens(500, np.random.default_rng(1))     # test sequences never trained on
+uni = train_next_token(False)
+bidi = train_next_token(True)
+acc_uni, acc_bi = next_token_accuracy(*uni, x_tok, y_tok), next_token_accuracy(*bidi, x_tok, y_tok)
+print(f"next-token accuracy on random tokens (chance 1/{V_TOK} = {1 / V_TOK:.2f}): "
+      f"forward LSTM {acc_uni:.3f}, bidirectional LSTM {acc_bi:.3f}")
+
+# the bidirectional model's prediction at t is read off x_{t+1}: change only the future, and it follows
+x_changed = x_tok.copy()
+y_changed = (y_tok + 1) % V_TOK                                  # every next token replaced by another one
+x_changed[:, 1:] = np.eye(V_TOK)[y_changed[:, :-1]]              # the inputs after t show the new tokens
+acc_bi_changed = next_token_accuracy(*bidi, x_changed, y_changed)
+print(f"after replacing every future token, the bidirectional model 'predicts' the new ones: {acc_bi_changed:.3f}")
+check(acc_uni < 1 / V_TOK + 0.06, "the forward model stays near chance: the future of random tokens cannot be known")
+if not FAST:
+    check(acc_bi > 0.8, "the bidirectional model 'predicts' random tokens: it reads them from the backward direction")
+
+# %% [markdown]
+# The forward model stays at chance, as it must. The bidirectional one scores far above it on
+# tokens that are random by construction: it is not predicting, it is copying $x_{t+1}$ out of
+# its backward half. The second line makes the point directly: change the future and its
+# "prediction" changes with it. Such a model cannot generate text either, since at
+# generation time $x_{t+1}$ does not exist yet. Use bidirectional layers where the whole
+# input is known before any output is needed (tagging, classification, the encoder of lesson
+# 14), and one-directional layers for anything that predicts or generates.
+#
+# ## 7. When stacking helps
+#
+# A second layer reads the first layer's outputs, so each step can compute a function of a
+# function: more depth per step. A task that needs it: the input is a stream of random bits,
+# and the target at each step is the **parity of the last four bits**, $y_t = x_t \oplus
+# x_{t-1} \oplus x_{t-2} \oplus x_{t-3}$. A parity is the classic function that a single layer
+# of squashing units finds hard and a composition of layers finds easy. We train three LSTMs
+# with the same data, optimiser and number of steps: one layer of H = 4, two layers of H = 4,
+# and one layer wide enough (H = 7) to have about as many parameters as the two-layer one, so
+# that depth and size are not confused.
+
+# %%
+PARITY_K, PARITY_T = 4, 20
+PARITY_STEPS = 60 if FAST else 400
+
+
+def parity_batch(n, rng):
+    bits = rng.integers(0, 2, size=(n, PARITY_T))
+    window = np.stack([np.pad(bits, ((0, 0), (k, 0)))[:, :PARITY_T] for k in range(PARITY_K)])
+    return bits[:, :, None].astype(np.float64), window.sum(0) % 2      # (n, T, 1), (n, T)
+
+
+def train_parity(num_layers, hidden):
+    tg.manual_seed(0)
+    layer = tg.nn.LSTM(1, hidden, num_layers=num_layers, batch_first=True, fused=True)
+    head = tg.nn.Linear(hidden, 2)
+    params = layer.parameters() + head.parameters()
+    opt = tg.optim.Adam(params, lr=1e-2)
+    rng = np.random.default_rng(0)
+    for _ in range(PARITY_STEPS):
+        x, y = parity_batch(32, rng)
+        out, _ = layer(tg.tensor(x))
+        loss = tg.nn.cross_entropy(head(out).reshape(-1, 2), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        tg.nn.clip_grad_norm(params, 1.0)
+        opt.step()
+    x, y = parity_batch(500, np.random.default_rng(99))
+    with tg.no_grad():
+        out, _ = layer(tg.tensor(x))
+        pred = head(out).numpy().argmax(-1)
+    # the first K-1 steps see fewer than K bits; score the steps with a full window
+    return float((pred[:, PARITY_K - 1:] == y[:, PARITY_K - 1:]).mean()), sum(p.size for p in params)
+
+
+parity = {}
+for label, L, H_p in (("1 layer, H = 4", 1, 4), ("2 layers, H = 4", 2, 4), ("1 layer, H = 7", 1, 7)):
+    parity[label] = train_parity(L, H_p)
+    print(f"  {label:16s} {parity[label][1]:4d} parameters   test accuracy {parity[label][0]:.3f}")
+if not FAST:
+    check(parity["2 layers, H = 4"][0] > parity["1 layer, H = 4"][0] + 0.05,
+          "at the same width, the second layer makes the 4-bit parity learnable within the budget")
+
+# %% [markdown]
+# Read the three lines together. At the same width, the second layer lifts the accuracy
+# clearly: the first layer can keep the recent bits, and the second combines them. The third
+# line is the honest part: a single layer with as many parameters as the stack also does well
+# on this short task. Depth is one way to spend parameters, good for functions built from
+# functions; width is another. For longer or more structured inputs (text, speech) stacks of
+# two to four layers are the usual choice; beyond that, recurrent stacks get hard to train
+# without extra help such as residual connections.
+#
 # ## What to remember
 #
 # | | PyTorch style (`LSTM`) | Keras style (`Recurrent(LSTMCell)`) |
@@ -388,6 +534,10 @@ show(path)
 # | dropout | between layers, new mask every step | on x_t and h_{t−1}, one mask per sequence |
 # | carry state | pass `h_n` back as `hx` (detached) | `stateful=True` |
 # | padded batches | `lengths=` | pad and use the PyTorch-style layer |
+#
+# * A bidirectional output at t has read the future: fine for labelling a finished sequence,
+#   a leak for predicting the next token.
+# * Stacking adds depth per step; compare it with a wider single layer before you keep it.
 #
 # ## Exercises
 #
@@ -402,3 +552,6 @@ show(path)
 #    bidirectional `output` and the lengths (where is each direction's last step?).
 #
 # Lesson 12 takes the same layers to the GPU.
+
+# %%
+print(f"lesson 11 ran in {time.perf_counter() - STARTED:.0f} s")

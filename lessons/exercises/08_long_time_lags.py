@@ -1,7 +1,8 @@
 """Exercises for lesson 8: long time lags.
 
 Replace each ``raise NotImplementedError`` with your code, then run ``tinygrad-rnn check 8``.
-NumPy is enough for both.
+Both are NumPy only. The check runs each function on fresh random inputs, with tinygrad_rnn watched: it says so if
+the library is used inside one of them.
 """
 import numpy as np  # noqa: F401  (you will need it)
 

@@ -1,7 +1,8 @@
 """Exercises for lesson 10: a character-level language model.
 
 Replace each ``raise NotImplementedError`` with your code, then run ``tinygrad-rnn check 10``.
-NumPy and ``math`` are enough.
+All three are NumPy and ``math`` only (no ``Tensor.softmax``, no ``CharCorpus``). The check runs each function on fresh random inputs, with tinygrad_rnn watched: it says so if
+the library is used inside one of them.
 """
 import math  # noqa: F401  (you will need it)
 

@@ -1,6 +1,9 @@
 """Exercises for lesson 11: stacked, bidirectional and stateful layers.
 
 Replace each ``raise NotImplementedError`` with your code, then run ``tinygrad-rnn check 11``.
+``lstm_shapes`` is worked out from the rules, not measured, and the other two are NumPy only:
+the check runs them on fresh random sizes with tinygrad_rnn watched, and says so if a layer or
+any other part of the library runs inside them.
 """
 import numpy as np  # noqa: F401  (you will need it)
 

@@ -1,6 +1,8 @@
 """Exercises for lesson 12: on the GPU.
 
 Replace each ``raise NotImplementedError`` with your code, then run ``tinygrad-rnn check 12``.
+``count_ops`` is your own walk of the graph (reading ``_ctx`` and ``parents`` is fine; calling
+library functions such as ``tg.viz.build_graph`` is caught), ``crossover_hidden`` is ``math`` only.
 """
 import math  # noqa: F401  (you may need it)
 

@@ -1,6 +1,8 @@
 """Exercises for lesson 14: attention.
 
 Replace each ``raise NotImplementedError`` with your code, then run ``tinygrad-rnn check 14``.
+Exercises 1 and 2 are NumPy only (the check watches for tinygrad_rnn inside them, and says so);
+exercise 3 is built from tensor ops on purpose.
 """
 import numpy as np  # noqa: F401  (you will need it)
 

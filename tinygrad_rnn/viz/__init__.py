@@ -7,6 +7,7 @@
 * :func:`backward_with_grads` — ``backward()`` that keeps every node's gradient for drawing.
 * :func:`explore` — an interactive HTML page: timelines coloured by gradient, the step's ops
   on click, every number on hover, several cells compared (:class:`Explorer`).
+* :func:`cell_schematic` — a textbook picture of one LSTM or GRU step, equations beside it.
 * :func:`render` — DOT text to SVG/PNG/PDF with Graphviz's ``dot`` program.
 * :func:`gradient_flow`, :func:`jacobian_norms`, :func:`plot_gradient_flow` — per-step
   gradient norms and the chart comparing cells.
@@ -23,6 +24,7 @@ from .grads import backward_with_grads, retain_all_grads
 from .graph import Edge, Graph, Node, build_graph, grad_norm, l2_norm, subgraph
 from .heat import LOG10_MAX, LOG10_MIN, heat_color
 from .render import GraphvizNotFoundError, GraphvizRenderError, find_dot, render
+from .schematic import cell_schematic
 from .unroll import unroll_cell
 
 __all__ = ["explore", "explore_run", "Explorer",
@@ -31,4 +33,4 @@ __all__ = ["explore", "explore_run", "Explorer",
            "Graph", "Node", "Edge", "collapse", "collapsed_to_dot", "graph_to_dot", "DotOptions",
            "GraphvizNotFoundError", "GraphvizRenderError", "find_dot", "heat_color", "grad_norm",
            "l2_norm", "subgraph",
-           "LOG10_MIN", "LOG10_MAX", "unroll_cell", "default_loss"]
+           "LOG10_MIN", "LOG10_MAX", "unroll_cell", "cell_schematic", "default_loss"]

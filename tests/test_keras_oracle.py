@@ -251,7 +251,7 @@ def _compare(label: str, make_tf, make_ours, *, mask=None, training=False, initi
                 tape.watch(v)
             kw_tf["initial_state"] = inits_tf
         outs_tf = theirs(x_tf, training=training, **kw_tf)
-        outs_tf = outs_tf if isinstance(outs_tf, list) else [outs_tf]
+        outs_tf = tf.nest.flatten(outs_tf)              # Keras 3 nests the states in a tuple
         cots = [_rng(100 + k).standard_normal(o.shape) for k, o in enumerate(outs_tf)]
         loss_tf = sum(tf.reduce_sum(o * c) for o, c in zip(outs_tf, cots))
         if check_losses:
@@ -501,3 +501,28 @@ def test_stateful_two_calls_equal_one_long_call() -> None:
     ours(tg.Tensor(xs[:, :2]), initial_state=[tg.zeros(B, H).double(), tg.zeros(B, H).double()])
     y2 = ours(tg.Tensor(xs[:, T:]))
     _close("LSTM stateful: two calls = one long call", tg.cat([y1, y2], 1), y_tf)
+
+
+# ---- Keras 3 (installed with TensorFlow ≥ 2.16): the same layers, a few configurations --------
+
+K3_CASES = {
+    "LSTM": (lambda k: k.layers.LSTM(H, return_sequences=True, return_state=True),
+             lambda: L.LSTM(H, return_sequences=True, return_state=True)),
+    "GRU go_backwards": (lambda k: k.layers.GRU(H, return_sequences=True, go_backwards=True),
+                         lambda: L.GRU(H, return_sequences=True, go_backwards=True)),
+    # Keras 3's hard_sigmoid is relu6(x + 3)/6: our "hardsigmoid" (our "hard_sigmoid" is Keras 2's)
+    "LSTM hard_sigmoid (Keras 3's)": (lambda k: k.layers.LSTM(H, recurrent_activation="hard_sigmoid", return_sequences=True),
+                                      lambda: L.LSTM(H, recurrent_activation="hardsigmoid", return_sequences=True)),
+    "Bidirectional(SimpleRNN)": (lambda k: k.layers.Bidirectional(k.layers.SimpleRNN(H, return_sequences=True)),
+                                 lambda: L.Bidirectional(L.SimpleRNN(H, return_sequences=True))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(K3_CASES))
+def test_keras3_layers(name: str) -> None:
+    keras = pytest.importorskip("keras", minversion="3", reason="Keras 3 comes with TensorFlow >= 2.16")
+    keras.config.set_floatx("float64")
+    make_k3, make_ours = K3_CASES[name]
+    for pattern in (None, "holes"):
+        label = f"Keras 3 {name}" + (f" mask={pattern}" if pattern else "")
+        _compare(label, lambda: make_k3(keras), make_ours, mask=None if pattern is None else MASKS[pattern])

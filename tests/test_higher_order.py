@@ -74,6 +74,7 @@ def test_second_derivative_of_unary_op_matches_torch(name: str) -> None:
     assert np.abs(expected).max() > 1e-3                           # a real second derivative
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")   # PyTorch's own advice
 def test_third_derivative_of_tanh_through_backward_create_graph() -> None:
     a = np.linspace(-1.5, 1.5, 5)
     x, xt = _g(a), _t(a)
@@ -366,3 +367,18 @@ def test_recorded_pass_leaves_no_cycle_behind() -> None:
         assert alive() is None
     finally:
         gc.enable()
+
+
+def test_recorded_gradients_are_owned_like_first_order_ones() -> None:
+    """`a + b` hands one gradient tensor to both inputs, a broadcast view of the root's: each
+    .grad still gets its own memory, so scaling one in place leaves the other alone."""
+    a = tg.tensor([1.0, 2.0], dtype=F64, requires_grad=True)
+    b = tg.tensor([3.0, 4.0], dtype=F64, requires_grad=True)
+    (a + b).sum().backward(create_graph=True)
+    assert a.grad is not b.grad and not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data *= 10
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+    ((a * b).sum()).backward(create_graph=True)        # accumulation: recorded, out of place
+    np.testing.assert_array_equal(b.grad.numpy(), [2.0, 3.0])
+    (g,) = tg.grad(b.grad.sum(), a)                    # ∂/∂a Σ(1 + a) = 1
+    np.testing.assert_array_equal(g.numpy(), [1.0, 1.0])

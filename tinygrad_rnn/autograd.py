@@ -153,7 +153,7 @@ def _owned(g: Any, handed_out: set[int]) -> Any:
     """
     if isinstance(g, Tensor):                       # recorded: copy by an op, keeping the graph
         if g.data.base is not None or id(g) in handed_out:
-            g = g * 1.0
+            g = g.clone()
     elif isinstance(g, np.generic):
         g = np.asarray(g)
     elif g.base is not None or id(g) in handed_out:

@@ -1,14 +1,17 @@
-"""CuPy elementwise kernels for :class:`~tinygrad_rnn.fused.pointwise.LSTMPointwise`.
+"""CuPy elementwise kernels for one LSTM step (``steps.lstm_forward`` / ``steps.lstm_backward``).
 
 One thread per (batch row, hidden unit) reads that unit's four gate pre-activations and
-writes h_t, c_t and the gate values (forward), or the four gate gradients and δc_{t−1}
-(backward): one kernel launch each way instead of a dozen. Compiled on first use.
+writes the gate values, c_t, tanh(c_t) and h_t (forward), or the four gate gradients and
+δc_{t−1} (backward): one kernel launch each way instead of a dozen. The formulas are those of
+``steps.py`` in C; the whole-sequence op runs them once per step, the one-step op once.
+Compiled on first use. Only a run on a real GPU exercises this file (see docs/performance.md).
 """
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
 
+# a is read in full before it is overwritten with the gate values (each thread owns its 4 entries)
 _FORWARD = r"""
 const int b = i / H, j = i % H;
 const ptrdiff_t k = (ptrdiff_t)b * 4 * H + j;
@@ -16,51 +19,45 @@ const T ig = 1 / (1 + exp(-a[k]));
 const T fg = 1 / (1 + exp(-a[k + H]));
 const T gg = tanh(a[k + 2 * H]);
 const T og = 1 / (1 + exp(-a[k + 3 * H]));
+a[k] = ig; a[k + H] = fg; a[k + 2 * H] = gg; a[k + 3 * H] = og;
 cn = fg * c + ig * gg;
-h = og * tanh(cn);
-acts[k] = ig; acts[k + H] = fg; acts[k + 2 * H] = gg; acts[k + 3 * H] = og;
+tc = tanh(cn);
+h = og * tc;
 """
 
 _BACKWARD = r"""
 const int b = i / H, j = i % H;
 const ptrdiff_t k = (ptrdiff_t)b * 4 * H + j;
 const T ig = acts[k], fg = acts[k + H], gg = acts[k + 2 * H], og = acts[k + 3 * H];
-const T tc = tanh(fg * c + ig * gg);
-const T dc = dc_in + dh * og * (1 - tc * tc);
-da[k] = dc * gg * ig * (1 - ig);
-da[k + H] = dc * c * fg * (1 - fg);
-da[k + 2 * H] = dc * ig * (1 - gg * gg);
+const T d = dc + dh * og * (1 - tc * tc);
+da[k] = d * gg * ig * (1 - ig);
+da[k + H] = d * c * fg * (1 - fg);
+da[k + 2 * H] = d * ig * (1 - gg * gg);
 da[k + 3 * H] = dh * tc * og * (1 - og);
-dc_prev = dc * fg;
+dc_prev = d * fg;
 """
 
 
 @lru_cache(maxsize=None)
 def _kernels() -> tuple[Any, Any]:
     import cupy as cp
-    fwd = cp.ElementwiseKernel("raw T a, T c, int32 H", "T h, T cn, raw T acts", _FORWARD,
-                               "tinygrad_rnn_lstm_pointwise_forward")
-    bwd = cp.ElementwiseKernel("raw T acts, T c, T dh, T dc_in, int32 H", "T dc_prev, raw T da",
-                               _BACKWARD, "tinygrad_rnn_lstm_pointwise_backward")
+    fwd = cp.ElementwiseKernel("T c, int32 H", "T h, T cn, T tc, raw T a", _FORWARD,
+                               "tinygrad_rnn_lstm_step_forward")
+    bwd = cp.ElementwiseKernel("raw T acts, T c, T tc, T dh, T dc, int32 H", "T dc_prev, raw T da",
+                               _BACKWARD, "tinygrad_rnn_lstm_step_backward")
     return fwd, bwd
 
 
-def lstm_forward(a: Any, c: Any) -> tuple[Any, Any]:
-    """a (B, 4H), c (B, H) -> (out (2, B, H) = [h, c_new], gate values (B, 4H))."""
-    import cupy as cp
+def lstm_forward(a: Any, c: Any, h_out: Any, c_out: Any, tanh_c: Any) -> None:
+    """a (B, 4H) C-contiguous, overwritten with the gate values; writes h_t, c_t, tanh(c_t)."""
     fwd, _ = _kernels()
-    a = cp.ascontiguousarray(a)
-    out = cp.empty((2,) + c.shape, dtype=a.dtype)
-    acts = cp.empty_like(a)
-    fwd(a, c, c.shape[1], out[0], out[1], acts)
-    return out, acts
+    fwd(c, c.shape[1], h_out, c_out, tanh_c, a)
 
 
-def lstm_backward(grad: Any, acts: Any, c: Any) -> tuple[Any, Any]:
-    """grad (2, B, H) = [δh, δc] -> (δa (B, 4H), δc_{t−1} (B, H))."""
+def lstm_backward(acts: Any, c: Any, tanh_c: Any, dh: Any, dc: Any, da: Any) -> Any:
+    """Writes δa (B, 4H) into da (C-contiguous); returns δc_{t−1} (B, H)."""
     import cupy as cp
     _, bwd = _kernels()
-    da = cp.empty_like(acts)
     dc_prev = cp.empty_like(c)
-    bwd(acts, c, grad[0], grad[1], c.shape[1], dc_prev, da)
-    return da, dc_prev
+    bwd(acts, c, tanh_c, dh, dc, c.shape[1], dc_prev, da)
+    return dc_prev

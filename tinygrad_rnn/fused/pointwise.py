@@ -6,18 +6,18 @@ a hand-derived backward, so a cell that uses them records two matrix products, o
 one pointwise op per step. They work in every layer (any mask, dropout or direction), since
 the layer only sees a cell.
 
-On NumPy they are a handful of array expressions; on CuPy the forward and the backward are
-each one elementwise kernel (``_cuda_kernels``), instead of a dozen kernel launches per step.
+The arithmetic is the step functions of ``steps.py``, the same ones the whole-sequence ops
+run at every step: array expressions on NumPy (compiled loops when numba is installed), and
+on CuPy one elementwise kernel each way for the LSTM instead of a dozen kernel launches.
 """
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..backend import xp_of
 from ..tensor import Function
-from .sequence import quiet_overflow, sigmoid_
+from . import steps
+from .sequence import quiet_overflow
 
 
 class LSTMPointwise(Function):
@@ -34,40 +34,17 @@ class LSTMPointwise(Function):
     @quiet_overflow
     def forward(self, a: Any, c: Any) -> Any:
         xp = xp_of(a)
-        if xp is not np:
-            from ._cuda_kernels import lstm_forward
-            out, self.acts = lstm_forward(a, c)
-            self.c = c
-            return out
-        H = c.shape[1]
-        acts = a.copy()
-        sigmoid_(acts[:, :2 * H])
-        xp.tanh(acts[:, 2 * H:3 * H], out=acts[:, 2 * H:3 * H])
-        sigmoid_(acts[:, 3 * H:])
-        i, f, g, o = acts[:, :H], acts[:, H:2 * H], acts[:, 2 * H:3 * H], acts[:, 3 * H:]
+        acts = xp.ascontiguousarray(a).copy()      # becomes the gate values
         out = xp.empty((2,) + c.shape, dtype=a.dtype)
-        xp.add(f * c, i * g, out=out[1])
-        xp.multiply(o, xp.tanh(out[1]), out=out[0])
-        self.acts, self.c, self.c_new = acts, c, out[1]
+        tanh_c = xp.empty_like(c)
+        steps.lstm_forward(acts, c, out[0], out[1], tanh_c)
+        self.acts, self.c, self.tanh_c = acts, c, tanh_c
         return out
 
     def backward(self, grad: Any) -> tuple:
-        xp = xp_of(grad)
-        if xp is not np:
-            from ._cuda_kernels import lstm_backward
-            return lstm_backward(grad, self.acts, self.c)
-        acts, c = self.acts, self.c
-        H = c.shape[1]
-        i, f, g, o = acts[:, :H], acts[:, H:2 * H], acts[:, 2 * H:3 * H], acts[:, 3 * H:]
-        dh, dc = grad[0], grad[1]
-        tc = xp.tanh(self.c_new)
-        dc = dc + dh * o * (1 - tc * tc)
-        da = xp.empty_like(acts)
-        da[:, :H] = dc * g * i * (1 - i)
-        da[:, H:2 * H] = dc * c * f * (1 - f)
-        da[:, 2 * H:3 * H] = dc * i * (1 - g * g)
-        da[:, 3 * H:] = dh * tc * o * (1 - o)
-        return da, dc * f
+        da = xp_of(grad).empty_like(self.acts)
+        dc_prev = steps.lstm_backward(self.acts, self.c, self.tanh_c, grad[0], grad[1], da)
+        return da, dc_prev
 
 
 class GRUPointwise(Function):
@@ -83,24 +60,18 @@ class GRUPointwise(Function):
     @quiet_overflow
     def forward(self, gi: Any, gh: Any, h: Any) -> Any:
         xp = xp_of(gi)
-        H = h.shape[1]
-        rz = gi[:, :2 * H] + gh[:, :2 * H]
-        sigmoid_(rz)
-        r, z = rz[:, :H], rz[:, H:]
-        n = xp.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
-        self.rz, self.n, self.hn, self.h = rz, n, gh[:, 2 * H:], h
-        return n + z * (h - n)
+        B, H = h.shape
+        rz = xp.empty((B, 2 * H), dtype=gi.dtype)
+        n = xp.empty((B, H), dtype=gi.dtype)
+        hn = xp.empty((B, H), dtype=gi.dtype)
+        out = steps.gru_forward(gi, gh, h, rz, n, hn)
+        self.rz, self.n, self.hn, self.h = rz, n, hn, h
+        return out
 
     def backward(self, dh: Any) -> tuple:
         xp = xp_of(dh)
-        rz, n, hn, h = self.rz, self.n, self.hn, self.h
-        H = h.shape[1]
-        r, z = rz[:, :H], rz[:, H:]
-        da_n = dh * (1 - z) * (1 - n * n)
-        dgi = xp.empty((h.shape[0], 3 * H), dtype=dh.dtype)
-        dgi[:, :H] = da_n * hn * r * (1 - r)
-        dgi[:, H:2 * H] = dh * (h - n) * z * (1 - z)
-        dgi[:, 2 * H:] = da_n
-        dgh = dgi.copy()
-        dgh[:, 2 * H:] = da_n * r
-        return dgi, dgh, dh * z
+        B, H = self.h.shape
+        dgi = xp.empty((B, 3 * H), dtype=dh.dtype)
+        dgh = xp.empty((B, 3 * H), dtype=dh.dtype)
+        dh_z = steps.gru_backward(self.rz, self.n, self.hn, self.h, dh, dgi, dgh)
+        return dgi, dgh, dh_z

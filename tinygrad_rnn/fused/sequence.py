@@ -6,7 +6,8 @@ hand-derived backward (backpropagation through time), in the shape a hand-writte
 LSTM takes:
 
 * the input projection ``x W_ihᵀ + b`` for all T steps is one matrix product;
-* each step does one ``h W_hhᵀ`` product and its gate math in place;
+* each step does one ``h W_hhᵀ`` product and its gate math in place, with the step functions
+  of ``steps.py`` (the one derivation of each step, compiled by numba when installed);
 * the weight gradients are one product each after the backward loop
   (``∂L/∂W_hh = Σ_t δz_tᵀ h_{t−1}`` is ``δZᵀ H_prev`` over the stacked steps).
 
@@ -32,14 +33,8 @@ import numpy as np
 
 from ..backend import xp_of
 from ..threads import matmul as big_matmul
-from ..ops.unary import sigmoid_unchecked
+from . import steps
 from ..tensor import Function
-
-
-def sigmoid_(z: Any) -> Any:
-    """σ(z) in place: the same formula as the primitive op, so both paths agree to the last bit.
-    Callers run inside :func:`quiet_overflow` (e⁻ᶻ → inf for very negative z gives σ = 0 exactly)."""
-    return sigmoid_unchecked(z, out=z)
 
 
 def quiet_overflow(forward: Callable) -> Callable:
@@ -100,14 +95,9 @@ class LSTMSequence(Function):
         for t in _order(T, reverse):
             a = acts[t]
             a += h @ w_hh_t
-            sigmoid_(a[:, :2 * H])
-            xp.tanh(a[:, 2 * H:3 * H], out=a[:, 2 * H:3 * H])
-            sigmoid_(a[:, 3 * H:])
-            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
             h_prev[t], c_prev[t] = h, c
-            c_new = f * c + i * g
-            tc = xp.tanh(c_new, out=tanh_c[t])
-            h_new = o * tc
+            h_new, c_new = xp.empty_like(h0), xp.empty_like(c0)
+            steps.lstm_forward(a, c, h_new, c_new, tanh_c[t])   # a becomes the gate values
             if mask is None:
                 h, c = h_new, c_new
                 out[t] = h_new
@@ -123,27 +113,17 @@ class LSTMSequence(Function):
         x, w_ih, w_hh, acts, h_prev, c_prev, tanh_c, mask, reverse = self.saved
         xp = xp_of(g_out)
         T, B, _ = x.shape
-        H = h_prev.shape[2]
         dh, dc = g_out[T].copy(), g_out[T + 1].copy()
         da_all = xp.empty_like(acts)
         for t in reversed(_order(T, reverse)):
-            a = acts[t]
-            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            tc = tanh_c[t]
             dh_new = dh + g_out[t]
             if mask is not None:
                 m = mask[t][:, None]
                 keep = ~m                       # masked rows pass the state gradient straight on
                 dh_pass, dc_pass = dh * keep, dc * keep
                 dh_new, dc = dh_new * m, dc * m
-            dc = dc + dh_new * o * (1 - tc * tc)
-            da = da_all[t]
-            da[:, :H] = dc * g * i * (1 - i)                      # δa_i
-            da[:, H:2 * H] = dc * c_prev[t] * f * (1 - f)         # δa_f
-            da[:, 2 * H:3 * H] = dc * i * (1 - g * g)             # δa_g
-            da[:, 3 * H:] = dh_new * tc * o * (1 - o)             # δa_o
-            dh = da @ w_hh
-            dc = dc * f
+            dc = steps.lstm_backward(acts[t], c_prev[t], tanh_c[t], dh_new, dc, da_all[t])   # δc_{t−1}
+            dh = da_all[t] @ w_hh
             if mask is not None:
                 dh += dh_pass
                 dc += dc_pass
@@ -186,14 +166,8 @@ class GRUSequence(Function):
             gh = h @ w_hh_t
             if b_hh is not None:
                 gh += b_hh
-            s = rz[t]
-            xp.add(gi[t, :, :2 * H], gh[:, :2 * H], out=s)
-            sigmoid_(s)
-            r, z = s[:, :H], s[:, H:]
-            hn_all[t] = gh[:, 2 * H:]
-            n = xp.tanh(gi[t, :, 2 * H:] + r * hn_all[t], out=n_all[t])
             h_prev[t] = h
-            h_new = n + z * (h - n)
+            h_new = steps.gru_forward(gi[t], gh, h, rz[t], n_all[t], hn_all[t])
             if mask is None:
                 h = h_new
                 out[t] = h_new
@@ -214,19 +188,13 @@ class GRUSequence(Function):
         dgi = xp.empty((T, B, 3 * H), dtype=x.dtype)   # gradients of x W_ihᵀ + b_ih
         dgh = xp.empty((T, B, 3 * H), dtype=x.dtype)   # gradients of h W_hhᵀ + b_hh
         for t in reversed(_order(T, reverse)):
-            r, z, n = rz[t, :, :H], rz[t, :, H:], n_all[t]
             dh_new = dh + g_out[t]
             if mask is not None:
                 m = mask[t][:, None]
                 dh_pass = dh * ~m
                 dh_new = dh_new * m
-            da_n = dh_new * (1 - z) * (1 - n * n)
-            dgi[t, :, :H] = da_n * hn_all[t] * r * (1 - r)            # δi_r = δh_r
-            dgi[t, :, H:2 * H] = dh_new * (h_prev[t] - n) * z * (1 - z)  # δi_z = δh_z
-            dgi[t, :, 2 * H:] = da_n
-            dgh[t, :, :2 * H] = dgi[t, :, :2 * H]
-            dgh[t, :, 2 * H:] = da_n * r
-            dh = dh_new * z + dgh[t] @ w_hh
+            dh = steps.gru_backward(rz[t], n_all[t], hn_all[t], h_prev[t], dh_new, dgi[t], dgh[t])
+            dh += dgh[t] @ w_hh
             if mask is not None:
                 dh += dh_pass
         need = self.needs

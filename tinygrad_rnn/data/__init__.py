@@ -11,9 +11,11 @@ takes a seed or a ``numpy.random.Generator``, and gives the same data for the sa
 """
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, Union
 
 import numpy as np
+
+from ..errors import ArgumentError, ArgumentTypeError
 
 Seed = Union[int, np.random.Generator, None]
 
@@ -22,7 +24,20 @@ def as_generator(seed: Seed) -> np.random.Generator:
     """A ``numpy.random.Generator`` from an int seed (or the generator itself)."""
     if isinstance(seed, np.random.Generator):
         return seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise ArgumentTypeError(f"seed must be an int or a numpy.random.Generator, got {type(seed).__name__}")
+    if seed is not None and seed < 0:
+        raise ArgumentError(f"seed must be >= 0, got {seed}")
     return np.random.default_rng(seed)
+
+
+def check_count(who: str, name: str, value: Any, minimum: int = 1) -> int:
+    """``value`` as an int of at least ``minimum``, or a clear error naming ``who`` and ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ArgumentTypeError(f"{who}: {name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ArgumentError(f"{who}: {name} must be at least {minimum}, got {value}")
+    return int(value)
 
 
 def pad_sequences(seqs: list[np.ndarray], value: float = 0.0) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Seed, as_generator, pad_sequences
+from . import Seed, as_generator, check_count, pad_sequences
 
 CORRECT_ERROR_1997 = 0.04   # |error| below this is a correct answer in the 1997 paper
 
@@ -56,6 +56,7 @@ def adding_1997(n: int, T: int = 100, seed: Seed = None) -> tuple[np.ndarray, np
     int64. The answer is read from a model's output at step ``lengths[i] - 1`` (the padding
     after it must not be fed to the model, or must be masked). The paper used T ∈ {100, 500, 1000}.
     """
+    n, T = check_count("adding_1997", "n", n), check_count("adding_1997", "T", T, 20)
     rng = as_generator(seed)
     seqs, targets = zip(*(adding_1997_sequence(T, rng) for _ in range(n)))
     inputs, lengths = pad_sequences(list(seqs))
@@ -77,8 +78,7 @@ def adding_problem(n: int, T: int = 50, seed: Seed = None) -> tuple[np.ndarray, 
     uniformly in the first half, one in the second) and 0 elsewhere. The target is the sum
     of the two marked values.
     """
-    if T < 2:
-        raise ValueError(f"adding_problem: T must be at least 2, got {T}")
+    n, T = check_count("adding_problem", "n", n), check_count("adding_problem", "T", T, 2)
     rng = as_generator(seed)
     values = rng.uniform(0.0, 1.0, size=(n, T))
     half = T // 2

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from . import Seed, as_generator
+from . import Seed, as_generator, check_count
 
 BLANK = 0
 
@@ -26,8 +26,8 @@ BLANK = 0
 def copy_task(n: int, k: int = 10, lag: int = 50, n_symbols: int = 8,
               seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
     """``inputs`` (n, 2k + lag, n_symbols + 2) float32 one-hot, ``targets`` (n, 2k + lag) int64."""
-    if k < 1 or lag < 1 or n_symbols < 1:
-        raise ValueError(f"copy_task: k ({k}), lag ({lag}) and n_symbols ({n_symbols}) must be >= 1")
+    n, k, lag, n_symbols = (check_count("copy_task", name, value) for name, value in
+                            (("n", n), ("k", k), ("lag", lag), ("n_symbols", n_symbols)))
     rng = as_generator(seed)
     length = 2 * k + lag
     delimiter = n_symbols + 1

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Seed, as_generator, pad_sequences
+from . import Seed, as_generator, check_count, pad_sequences
 
 SYMBOLS = "BTPSXVE"
 INDEX = {s: i for i, s in enumerate(SYMBOLS)}
@@ -107,6 +107,8 @@ def embedded_reber(n_train: int = 256, n_test: int = 256, seed: Seed = None) -> 
     themselves (``train_strings``, ``test_strings``). Training strings may repeat, as when
     they are drawn from the grammar.
     """
+    n_train = check_count("embedded_reber", "n_train", n_train, 0)
+    n_test = check_count("embedded_reber", "n_test", n_test, 0)
     rng = as_generator(seed)
     train = [embedded_reber_string(rng) for _ in range(n_train)]
     seen = set(train)

@@ -23,6 +23,8 @@ from typing import Iterator
 
 import numpy as np
 
+from ..errors import ArgumentTypeError
+
 
 def python_docs_text() -> str:
     """The Python reference-manual topics shipped with CPython, joined in sorted key order."""
@@ -39,6 +41,10 @@ class CharCorpus:
     """
 
     def __init__(self, text: str, valid_fraction: float = 0.1) -> None:
+        if not isinstance(text, str):
+            raise ArgumentTypeError(f"CharCorpus: text must be a str, got {type(text).__name__}")
+        if not isinstance(valid_fraction, (int, float)) or isinstance(valid_fraction, bool):
+            raise ArgumentTypeError(f"CharCorpus: valid_fraction must be a number, got {type(valid_fraction).__name__}")
         if not text:
             raise ValueError("CharCorpus: the text is empty")
         if not 0 < valid_fraction < 1:

@@ -34,11 +34,12 @@ class SequenceModel(nn.Module):
                  num_layers: int = 1, vocab_size: int | None = None, embedding_dim: int | None = None,
                  fused: bool = True, cell_options: dict[str, Any] | None = None) -> None:
         super().__init__()
-        if cell not in CELLS:
+        if not isinstance(cell, str) or cell not in CELLS:
             raise ValueError(f"unknown cell {cell!r}; choose from {', '.join(CELLS)}")
-        for name, n in (("hidden_size", hidden_size), ("num_layers", num_layers), ("output_size", output_size)):
-            if int(n) <= 0:
-                raise ValueError(f"{name} must be positive, got {n}")
+        for name, n in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers),
+                        ("output_size", output_size)):
+            if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+                raise ValueError(f"SequenceModel: {name} must be a positive int, got {n!r}")
         self.config = dict(input_size=input_size, hidden_size=hidden_size, output_size=output_size,
                            cell=cell, num_layers=num_layers, vocab_size=vocab_size,
                            embedding_dim=embedding_dim, fused=fused, cell_options=dict(cell_options or {}))

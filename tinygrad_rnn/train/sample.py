@@ -24,10 +24,13 @@ def sample_text(model: SequenceModel, vocab: str, prime: str | None, length: int
     ``prime=None`` starts from ``"The "`` when the vocabulary has those characters; an empty
     prime (or ``None`` with a vocabulary that lacks them, e.g. a lowercase corpus) starts from
     one character drawn uniformly from the vocabulary with the same ``seed``."""
-    if temperature <= 0:
-        raise ValueError(f"sample: temperature must be positive, got {temperature}")
-    if length < 0:
-        raise ValueError(f"sample: length must be >= 0, got {length}")
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
+        raise ValueError(f"sample: temperature must be a positive number, got {temperature!r}")
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"sample: length must be an int >= 0, got {length!r}")
+    if not isinstance(vocab, str) or (prime is not None and not isinstance(prime, str)):
+        raise ValueError(f"sample: vocab and prime must be strings, got {type(vocab).__name__} and "
+                         f"{type(prime).__name__}")
     if not vocab:
         raise ValueError("sample: the model's vocabulary is empty")
     stoi = {ch: i for i, ch in enumerate(vocab)}

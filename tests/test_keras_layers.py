@@ -307,3 +307,20 @@ def _ancestors(t: tg.Tensor) -> list:
         ctx = n.grad_fn
         stack.extend(p for p in (getattr(ctx, "parents", None) or ()) if isinstance(p, tg.Tensor))
     return out
+
+
+def test_sequential_passes_masks_and_gathers_weights_and_losses() -> None:
+    from tinygrad_rnn.keras import Sequential
+    tg.manual_seed(9)
+    model = Sequential([layers.Embedding(10, I, mask_zero=True), layers.GRU(H, kernel_regularizer="l2"),
+                        layers.Dense(2)])
+    ids = np.array([[0, 0, 3, 4], [5, 6, 0, 0]])
+    y = model(ids)
+    emb, gru, dense = model.layers
+    by_hand = dense(gru(emb(ids), mask=ids != 0))
+    np.testing.assert_array_equal(y.numpy(), by_hand.numpy())
+    assert len(model.get_weights()) == 1 + 3 + 2 and len(model.losses) == 1
+    model.set_weights([w * 0 for w in model.get_weights()])
+    assert not model(ids).numpy().any()
+    with pytest.raises(tg.ShapeError, match="the layers hold 6 weights"):
+        model.set_weights(model.get_weights()[:-1])

@@ -526,3 +526,30 @@ def test_keras3_layers(name: str) -> None:
     for pattern in (None, "holes"):
         label = f"Keras 3 {name}" + (f" mask={pattern}" if pattern else "")
         _compare(label, lambda: make_k3(keras), make_ours, mask=None if pattern is None else MASKS[pattern])
+
+
+def test_sequential_model_with_mask_propagation() -> None:
+    """A whole tf_keras Sequential model (Embedding(mask_zero) -> LSTM -> Bidirectional(GRU) ->
+    Dense) and ours, weights loaded with model-level set_weights."""
+    from tinygrad_rnn.keras import Sequential
+    ids = np.array([[3, 5, 1, 0, 0], [0, 0, 2, 7, 4], [6, 0, 9, 0, 1]])
+    theirs = tf_keras.Sequential([tf_keras.layers.Embedding(10, I, mask_zero=True),
+                                  tf_keras.layers.LSTM(H, return_sequences=True),
+                                  tf_keras.layers.Bidirectional(tf_keras.layers.GRU(H)),
+                                  tf_keras.layers.Dense(2)])
+    ours = Sequential([L.Embedding(10, I, mask_zero=True, dtype="float64"), L.LSTM(H, return_sequences=True),
+                       L.Bidirectional(L.GRU(H)), L.Dense(2)])
+    theirs(ids)
+    ours(ids)
+    ours.set_weights(theirs.get_weights())
+    cot = _rng(16).standard_normal((B, 2))
+    with tf.GradientTape() as tape:
+        y_tf = theirs(ids)
+        loss_tf = tf.reduce_sum(y_tf * cot)
+    grads_tf = tape.gradient(loss_tf, theirs.trainable_weights)
+    y = ours(ids)
+    _close("Sequential(Embedding(mask_zero), LSTM, Bidirectional(GRU), Dense) :: output", y, y_tf)
+    (y * cot).sum().backward()
+    for w, g_tf in zip(ours.trainable_weights, grads_tf):
+        _close("Sequential(Embedding(mask_zero), LSTM, Bidirectional(GRU), Dense) :: grads", w.grad,
+               tf.convert_to_tensor(g_tf))

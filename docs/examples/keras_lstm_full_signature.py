@@ -14,8 +14,8 @@ The Keras original (an IMDB-style sentiment model)::
         Dense(1)])
     model.compile(Adam(1e-2), BinaryCrossentropy(from_logits=True)); model.fit(x, y, batch_size=64)
 
-The layers below are written exactly so; only ``Sequential``/``fit`` become five lines of
-loop, and the mask is passed on by hand. The data are synthetic reviews: token 1 is a good
+The model below is written exactly so (``tinygrad_rnn.keras.Sequential`` passes the mask
+from the embedding to the LSTM as Keras does); only ``compile``/``fit`` become a loop. The data are synthetic reviews: token 1 is a good
 word, token 2 a bad one, the rest filler; a review is positive when it has more good words
 than bad ones. Reviews have 5 to 20 tokens, left-padded with 0.
 
@@ -28,7 +28,7 @@ import os
 import numpy as np
 
 import tinygrad_rnn as tg
-from tinygrad_rnn.keras import constraints, layers, regularizers
+from tinygrad_rnn.keras import Sequential, constraints, layers, regularizers
 
 FAST = os.environ.get("TINYGRAD_RNN_FAST") == "1"
 VOCAB, T = 20, 20
@@ -51,36 +51,33 @@ def main() -> float:
     x_train, y_train = reviews(384 if FAST else 4096, rng)
     x_test, y_test = reviews(256 if FAST else 1024, rng)
 
-    embedding = layers.Embedding(VOCAB, 32, mask_zero=True)
-    lstm = layers.LSTM(64, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                       kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                       bias_initializer="zeros", unit_forget_bias=True,
-                       kernel_regularizer=regularizers.l2(1e-4), recurrent_regularizer=None,
-                       bias_regularizer=None, activity_regularizer=None,
-                       kernel_constraint=constraints.max_norm(3.0), recurrent_constraint=None,
-                       bias_constraint=None, dropout=0.2, recurrent_dropout=0.2, return_sequences=False,
-                       return_state=False, go_backwards=False, stateful=False, unroll=False)
-    dense = layers.Dense(1)
-
-    def model(ids: np.ndarray, training: bool) -> tg.Tensor:
-        h = lstm(embedding(ids), mask=embedding.compute_mask(ids), training=training)
-        return dense(h).reshape(-1)
+    model = Sequential([
+        layers.Embedding(VOCAB, 32, mask_zero=True),
+        layers.LSTM(64, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                    kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                    bias_initializer="zeros", unit_forget_bias=True,
+                    kernel_regularizer=regularizers.l2(1e-4), recurrent_regularizer=None,
+                    bias_regularizer=None, activity_regularizer=None,
+                    kernel_constraint=constraints.max_norm(3.0), recurrent_constraint=None,
+                    bias_constraint=None, dropout=0.2, recurrent_dropout=0.2, return_sequences=False,
+                    return_state=False, go_backwards=False, stateful=False, unroll=False),
+        layers.Dense(1)])
+    lstm = model.layers[1]
 
     model(x_train[:2], training=False)                     # build the weights (Keras: model.build)
-    params = embedding.parameters() + lstm.parameters() + dense.parameters()
-    opt = tg.optim.Adam(params, lr=1e-2)
+    opt = tg.optim.Adam(model.parameters(), lr=1e-2)
     batch_size, epochs = 64, (3 if FAST else 8)
     for epoch in range(epochs):
         order = rng.permutation(len(x_train))
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
-            logits = model(x_train[idx], training=True)
-            loss = tg.nn.binary_cross_entropy_with_logits(logits, y_train[idx]) + sum(lstm.losses)
+            logits = model(x_train[idx], training=True).reshape(-1)
+            loss = tg.nn.binary_cross_entropy_with_logits(logits, y_train[idx]) + sum(model.losses)
             opt.zero_grad()
             loss.backward()
             opt.step()                                     # then max_norm(3) on the kernel
         with tg.no_grad():
-            acc = float(((model(x_test, training=False).numpy() > 0) == (y_test > 0.5)).mean())
+            acc = float(((model(x_test, training=False).numpy()[:, 0] > 0) == (y_test > 0.5)).mean())
         print(f"epoch {epoch}: loss {loss.item():.3f}  test accuracy {acc:.3f}", flush=True)
     norms = np.linalg.norm(lstm.get_weights()[0], axis=0)
     print(f"largest kernel column norm {norms.max():.3f} (max_norm 3)")

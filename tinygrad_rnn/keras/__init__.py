@@ -7,5 +7,6 @@ TensorFlow's numbers. :mod:`.regularizers`, :mod:`.constraints` and :mod:`.initi
 Keras' weight options. ``docs/keras.md`` is the porting guide.
 """
 from . import activations, constraints, initializers, layers, regularizers
+from .models import Sequential
 
-__all__ = ["activations", "constraints", "initializers", "layers", "regularizers"]
+__all__ = ["activations", "constraints", "initializers", "layers", "regularizers", "Sequential"]

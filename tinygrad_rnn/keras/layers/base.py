@@ -64,7 +64,8 @@ class Layer(Module):
         if arr.shape != shape:
             raise ShapeError(f"{type(self).__name__}: the {name} initializer returned shape {arr.shape}, "
                              f"expected {shape}")
-        p = Parameter(backend.to_device(arr.astype(self.dtype), "cpu"), requires_grad=self.trainable, name=name)
+        p = Parameter(backend.to_device(arr.astype(self.dtype), self._device()), requires_grad=self.trainable,
+                      name=name)
         p.constraint = constraints_mod.get(constraint, f"{name} constraint")
         reg = regularizers_mod.get(regularizer, f"{name} regularizer")
         if reg is not None:
@@ -107,6 +108,12 @@ class Layer(Module):
             p.data = arr
             p.grad = None
 
+    def _device(self) -> str:
+        """Where new weights and converted inputs go: the layer's weights' device, else the
+        default device (``tg.set_default_device``); ``layer.to(device)`` moves a built layer."""
+        params = self.parameters()
+        return params[0].device if params else backend.parse_device(None)
+
     def _require_built(self, what: str) -> None:
         if not self.built:
             raise RuntimeError(f"{type(self).__name__}.{what}: the layer has no weights yet; call it on an "
@@ -139,7 +146,7 @@ class Layer(Module):
             raise DtypeError(f"{type(self).__name__}: the {what} must be numbers, got dtype {arr.dtype}")
         if self.dtype is None:
             self.dtype = as_dtype(get_default_dtype())
-        return Tensor(arr.astype(self.dtype))
+        return Tensor(backend.to_device(arr.astype(self.dtype), self._device()))
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         if not isinstance(inputs, (list, tuple)):

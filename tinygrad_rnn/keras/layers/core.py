@@ -107,6 +107,7 @@ class Embedding(Layer):
         self.add_weight("embeddings", (self.input_dim, self.output_dim), init, reg, con)
 
     def forward(self, idx: Any) -> Tensor:
+        idx = backend.to_device(idx, self.embeddings.device)       # host ids index a GPU table too
         if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= self.input_dim):
             bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
             raise ValueError(f"Embedding({self.input_dim}, {self.output_dim}): id {bad} is out of range; "

@@ -27,9 +27,10 @@ from typing import Iterator
 
 from .timing import median
 
-IMPLS = ["tinygrad-primitive", "tinygrad-fused", "torch-primitive", "torch-nn", "numpy", "dezero", "hips-autograd"]
-# optional comparisons: a row appears when its package is installed (CPU only for the last three)
-_NEEDS = {"torch-primitive": "torch", "torch-nn": "torch", "dezero": "dezero", "hips-autograd": "autograd"}
+IMPLS = ["tinygrad-primitive", "tinygrad-fused", "tinygrad-fused-numpy", "torch-primitive", "torch-nn", "numpy", "dezero", "hips-autograd"]
+# optional comparisons: a row appears when its package is installed (CPU only for the last three);
+# tinygrad-fused-numpy is the fused path with NumPy steps, shown when numba runs the fused row
+_NEEDS = {"tinygrad-fused-numpy": "numba", "torch-primitive": "torch", "torch-nn": "torch", "dezero": "dezero", "hips-autograd": "autograd"}
 
 
 def _available(device: str, cell: str) -> list[str]:
@@ -38,7 +39,7 @@ def _available(device: str, cell: str) -> list[str]:
         package = _NEEDS.get(impl)
         if package and importlib.util.find_spec(package) is None:
             continue
-        if impl in ("numpy", "dezero", "hips-autograd") and device != "cpu":
+        if impl in ("numpy", "tinygrad-fused-numpy", "dezero", "hips-autograd") and device != "cpu":
             continue
         if impl == "dezero" and cell == "gru":     # DeZero has no GRU layer
             continue

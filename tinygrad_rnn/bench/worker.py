@@ -83,8 +83,10 @@ def make_numpy(spec: dict):
     return step, lambda: None
 
 
-def make_tinygrad(spec: dict, fused: bool):
+def make_tinygrad(spec: dict, fused: bool, numba: bool = True):
     import tinygrad_rnn as tg
+    from tinygrad_rnn.fused import steps
+    steps.use_numba(numba)
     x_np, y_np = _data(spec)
     tg.manual_seed(0)
     layer_cls = {"lstm": tg.nn.LSTM, "gru": tg.nn.GRU, "rnn": tg.nn.RNN}[spec["cell"]]
@@ -240,6 +242,7 @@ MAKERS = {
     "numpy": make_numpy,
     "tinygrad-primitive": lambda s: make_tinygrad(s, fused=False),
     "tinygrad-fused": lambda s: make_tinygrad(s, fused=True),
+    "tinygrad-fused-numpy": lambda s: make_tinygrad(s, fused=True, numba=False),
     "torch-primitive": lambda s: make_torch(s, primitive=True),
     "torch-nn": lambda s: make_torch(s, primitive=False),
     "dezero": make_dezero,

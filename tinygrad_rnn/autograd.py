@@ -43,6 +43,7 @@ def backward_walk(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
     handed_out = {id(g) for g in grads.values()}   # already owned by someone: copy, don't share
     found = None if inputs is None else {id(t): None for t in inputs}
     ready = [t for t in {id(r): r for r in roots}.values() if not pending.get(id(t))]
+    plain = not create_graph and not state.anomaly   # arrays only, nothing recorded or checked
     while ready:
         t = ready.pop()
         g = grads.pop(id(t), None)       # complete: every consumer has sent its share
@@ -54,7 +55,12 @@ def backward_walk(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
                 _deliver(t, g, found, handed_out)
         if ctx is None:
             continue
-        in_grads = _op_backward(ctx, t, g, create_graph)
+        if plain and g is not None:      # the ordinary pass: arrays in, arrays out
+            in_grads = ctx.backward(g)
+        else:                            # no gradient reached t, or recorded, or checked
+            in_grads = _op_backward(ctx, t, g, create_graph)
+        if type(in_grads) is not tuple:  # an op with one input may return its gradient alone
+            in_grads = (in_grads,)
         for p, need, pg in zip(ctx.parents, ctx.needs, in_grads):
             if not need:
                 continue
@@ -175,7 +181,8 @@ def _accumulate_grad(t: Tensor, g: Any, handed_out: set[int]) -> None:
 
 
 def _op_backward(ctx: Function, out: Tensor, g: Any, create_graph: bool) -> tuple:
-    """The gradients ``ctx`` sends its inputs, one per input (all None when none reached it)."""
+    """The gradients ``ctx`` sends its inputs when the pass is recorded or checked for NaN/Inf
+    (``detect_anomaly``), or all None when no gradient reached ``out``."""
     if g is None:                  # no gradient reached ``out``: its inputs get none from it
         return (None,) * len(ctx.parents)
     in_grads = _recorded_backward(ctx, out, g) if create_graph else ctx.backward(g)

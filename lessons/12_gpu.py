@@ -45,6 +45,7 @@ import tinygrad_rnn as tg
 from tinygrad_rnn import backend
 from tinygrad_rnn.fused import sequence as fused_sequence
 from tinygrad_rnn.fused.pointwise import LSTMPointwise
+from tinygrad_rnn.fused.steps import lstm_forward_xp as lstm_step_reference
 from tinygrad_rnn.ops.unary import Tanh
 from tinygrad_rnn.lessons import check, fast, out_dir, show
 
@@ -309,12 +310,17 @@ show(path)
 # GPU can be *slower* than the CPU, because it spends its time launching many tiny kernels
 # per step. Only when the matrices are big (H in the high hundreds, a large batch) is a step
 # **matmul-bound**, and then the GPU wins by a wide margin. The fused path helps most exactly
-# where the GPU hurts most: on CuPy, a fused step is two matrix products plus **one**
-# elementwise kernel that computes all four gates, the new c and the new h at once. Here is that
-# one-step op (the CuPy branch hands the same math to a compiled kernel):
+# where the GPU hurts most: on CuPy, a step of a fused LSTM layer is one matrix product
+# (h·W_hhᵀ; the input projection of all steps is one product before the loop) plus **one**
+# elementwise kernel that computes all four gates, the new c and the new h at once, and one
+# more kernel for the step's backward. The one-step op below runs the same step function. Both
+# call `tinygrad_rnn.fused.steps.lstm_forward`, which picks the CUDA kernel on CuPy, compiled
+# loops on the CPU when numba is installed, and otherwise these NumPy lines, the reference the
+# other two are tested against (the fused GRU runs its step as array expressions on CuPy):
 
 # %%
 print(inspect.getsource(LSTMPointwise.forward))
+print(inspect.getsource(lstm_step_reference))
 
 # %% [markdown]
 # Because the layers only see a cell, you can use this op in a cell of your own. Here is an LSTM

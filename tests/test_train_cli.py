@@ -171,3 +171,18 @@ def test_foreign_file_as_checkpoint_is_a_clear_error(tmp_path, capsys):
     assert main(["evaluate", "--checkpoint", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "tinygrad-rnn evaluate:" in err and "Traceback" not in err
+
+
+def test_the_run_header_names_task_size_cell_and_forget_bias(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    assert main(["train", "adding", "--steps", "1", "--hidden", "4", "--batch", "2", "--no-progress", "--no-plot",
+                 "--out", out]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    # the defaults: T = 30 (the 1997 variant draws 30..33 steps) and a forget-gate bias that starts at 1
+    assert header.startswith("adding (1997 variant, T 30..33): lstm, forget-gate bias starts at 1")
+    assert main(["train", "adding", "--T", "20", "--forget-bias", "1", "--steps", "1", "--hidden", "4", "--batch", "2",
+                 "--no-progress", "--no-plot", "--out", str(tmp_path / "tf")]) == 0
+    assert "T 20..22): lstm, forget bias 1 (constant, TensorFlow's)" in capsys.readouterr().out.splitlines()[0]
+    assert main(["train", "adding", "--cell", "gru", "--T", "20", "--steps", "1", "--hidden", "4", "--batch", "2",
+                 "--no-progress", "--no-plot", "--out", str(tmp_path / "gru")]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("adding (1997 variant, T 20..22): gru, hidden 4")

@@ -115,7 +115,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="every N steps, store how much gradient reaches each time step (flow.jsonl in the "
                         "run folder; view it with: tinygrad-rnn explore --run OUT)")
     task = p.add_argument_group("task options")
-    task.add_argument("--T", type=_positive(int), default=100, help="adding: sequence length")
+    task.add_argument("--T", type=_positive(int), default=None,
+                      help="adding: sequence length (default 30; the 1997 paper used 100 to 1000)")
     task.add_argument("--variant", choices=["1997", "simple"], default="1997", help="adding: which definition")
     task.add_argument("--data", help="mnist: folder with the IDX files; charlm: a UTF-8 text file")
     task.add_argument("--bptt", type=_positive(int), default=64, help="charlm: truncated-BPTT window")
@@ -220,8 +221,10 @@ def _prepare_out(out: str) -> None:
 
 
 def _sequence_length(args: argparse.Namespace) -> int:
-    return {"adding": int(args.T * 1.1) + 1, "copy": args.lag + 2 * args.k, "charlm": args.bptt,
-            "reber": 40, "digits": 8, "mnist": 28}.get(args.task, 100)
+    if args.task == "adding":
+        return int(args.T * 1.1) + 1
+    return {"copy": args.lag + 2 * args.k, "charlm": args.bptt, "reber": 40, "digits": 8,
+            "mnist": 28}.get(args.task, 100)
 
 
 def _check_memory(args: argparse.Namespace, hidden: int, batch: int) -> None:
@@ -294,6 +297,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.data and args.task == "mnist" and not os.path.isdir(args.data):
         raise CLIError(f"--data {args.data}: mnist needs the folder that holds the IDX files")
     d = TASKS[args.task].defaults
+    if args.task == "adding" and args.T is None:
+        args.T = d["T"]
     batch = args.batch or d["batch"]
     hidden = args.hidden or d["hidden"]
     if args.epochs and TASKS[args.task].steps_per_epoch is Task.steps_per_epoch:

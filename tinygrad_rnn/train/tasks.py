@@ -72,10 +72,15 @@ class AddingTask(Task):
 
     name = "adding"
     input_size, output_size = 2, 1
-    defaults = dict(hidden=64, lr=1e-3, batch=32, steps=3000, clip=1.0)
+    # Measured on one CPU thread: with T = 30, Adam at 3e-3 and the forget-gate bias starting at
+    # 1, an LSTM passes the 1997 criterion for 95% of the test set in about 1000 steps (30 CPU
+    # seconds). The paper's T = 100 with PyTorch's plain initialisation sat at chance for
+    # minutes; it takes --T 100 and many more steps.
+    defaults = dict(hidden=64, lr=3e-3, batch=32, steps=2000, clip=1.0, T=30,
+                    cell_options={"unit_forget_bias": True})
     TEST_SIZE = 2560
 
-    def __init__(self, seed: int = 0, device: str = "cpu", T: int = 100, variant: str = "1997", **kw: Any) -> None:
+    def __init__(self, seed: int = 0, device: str = "cpu", T: int = 30, variant: str = "1997", **kw: Any) -> None:
         if variant not in ("1997", "simple"):
             raise ValueError(f"adding: variant must be '1997' or 'simple', got {variant!r}")
         super().__init__(seed, device, T=T, variant=variant)

@@ -267,7 +267,9 @@ class Run:
             ax2.set_ylabel(label, color="tab:red")
         config = self.model.config
         options = "".join(f", {k.replace('_', ' ')} {v}" for k, v in config.get("cell_options", {}).items())
-        ax.set_title(f"{self.task.name}: {config['cell']}, hidden {config['hidden_size']}{options}")
+        size = ", ".join(f"{k} {v}" for k, v in self.task.options.items() if k != "data")
+        ax.set_title(f"{self.task.name}{f' ({size})' if size else ''}: {config['cell']}, "
+                     f"hidden {config['hidden_size']}{options}")
         fig.tight_layout()
         path = os.path.join(self.out_dir, "loss.png")
         fig.savefig(path, dpi=100)

@@ -8,26 +8,24 @@ catches everything the library raises on purpose.
 
 Which class, by what went wrong:
 
-========================  ====================  ===========================================
-class                     also a                raised for
-========================  ====================  ===========================================
-ShapeError                ValueError            operand shapes that do not fit
-DtypeError                TypeError             a dtype that is not allowed here
-ArgumentError             ValueError            any other value out of range or unknown
-ArgumentTypeError         TypeError             an argument of the wrong type
-MissingKeyError           KeyError              a name or key that is not there
-MissingFileError          FileNotFoundError     a file the call needs is not there
-StateError                RuntimeError          a call the object's state does not allow
-UnsupportedError          NotImplementedError   something not implemented (yet)
-UnknownDeviceError        ValueError            a device string not understood
-DeviceUnavailableError    RuntimeError          CUDA asked for but missing
-DeviceMismatchError       RuntimeError          operands on different devices
-BackwardError             RuntimeError          backward() cannot run
-GraphFreedError           BackwardError         a second backward through a freed graph
-AnomalyError              FloatingPointError    NaN/Inf under detect_anomaly()
-GradcheckError            AssertionError        gradients disagree in gradcheck
-CheckpointError           ValueError            a damaged, crafted or foreign checkpoint
-========================  ====================  ===========================================
+| class | also a | raised for |
+|---|---|---|
+| ShapeError | ValueError | operand shapes that do not fit |
+| DtypeError | TypeError | a dtype that is not allowed here |
+| ArgumentError | ValueError | any other value out of range or unknown |
+| ArgumentTypeError | TypeError | an argument of the wrong type |
+| MissingKeyError | KeyError | a name or key that is not there |
+| MissingFileError | FileNotFoundError | a file the call needs is not there |
+| StateError | RuntimeError | a call the object's state does not allow |
+| UnsupportedError | NotImplementedError | something not implemented (yet) |
+| UnknownDeviceError | ValueError | a device string not understood |
+| DeviceUnavailableError | RuntimeError | CUDA asked for but missing |
+| DeviceMismatchError | RuntimeError | operands on different devices |
+| BackwardError | RuntimeError | backward() cannot run |
+| GraphFreedError | BackwardError | a second backward through a freed graph |
+| AnomalyError | FloatingPointError | NaN/Inf under detect_anomaly() |
+| GradcheckError | AssertionError | gradients disagree in gradcheck |
+| CheckpointError | ValueError | a damaged, crafted or foreign checkpoint |
 """
 from __future__ import annotations
 

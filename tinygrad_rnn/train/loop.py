@@ -47,13 +47,12 @@ class TrainingInterrupted(KeyboardInterrupt):
                  resume_hint: str | None = None) -> None:
         self.signal_name, self.step, self.checkpoint_path, self.saved = signal_name, step, checkpoint_path, saved
         self.exit_code = 128 + int(getattr(signal, signal_name, signal.SIGINT))
-        hint = resume_hint or "the same command plus --resume"
+        hint = f"; resume with: {resume_hint}" if resume_hint else ""
         if saved:
-            text = (f"stopped by {signal_name} at step {step}; checkpoint saved to {checkpoint_path}; "
-                    f"resume with: {hint}")
+            text = f"stopped by {signal_name} at step {step}; checkpoint saved to {checkpoint_path}{hint}"
         else:
             text = (f"stopped at once by a second {signal_name}; the last complete checkpoint "
-                    f"{checkpoint_path} is kept; resume with: {hint}")
+                    f"{checkpoint_path} is kept{hint}")
         super().__init__(text)
 
     def __str__(self) -> str:

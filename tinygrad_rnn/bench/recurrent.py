@@ -12,7 +12,8 @@ With ``--contended`` every round runs each implementation twice, once on the qui
 and once while a process this command starts keeps one core busy (a Python loop that never
 sleeps, like a browser tab spinning), and the table shows both times and their ratio: how
 much a busy laptop slows a training step. ``--blas-threads`` passes a BLAS thread setting
-(``tinygrad_rnn.threads``) to every worker, e.g. ``system`` to see NumPy's own default.
+(``tinygrad_rnn.threads``) to every worker, e.g. ``system`` to see NumPy's own default;
+``auto,system`` runs both, interleaved, as rows of one table.
 """
 from __future__ import annotations
 
@@ -87,6 +88,8 @@ def main(args: argparse.Namespace) -> int:
         impls = [i for i in impls if i in wanted]
     contended = bool(getattr(args, "contended", False))
     blas = getattr(args, "blas_threads", None)
+    rows = _rows(impls, blas)
+    labels = [label for label, _, _ in rows]
     if "torch-nn" not in impls and not only:
         print("(PyTorch is not installed: its rows are skipped; pip install torch to compare)")
     results = []
@@ -95,24 +98,24 @@ def main(args: argparse.Namespace) -> int:
                 "input": args.input, "output": 1, "dtype": args.dtype, "device": args.device,
                 "warmup": args.warmup, "iters": args.iters}
         conditions = ("quiet", "contended") if contended else ("quiet",)
-        runs = {(impl, cond): [] for cond in conditions for impl in impls}
+        runs: dict = {(label, cond): [] for cond in conditions for label in labels}
         for _ in range(args.rounds):
             for cond in conditions:          # interleaved: quiet, then busy, every round
                 with busy_core(cond == "contended"):
-                    for impl in impls:
-                        runs[impl, cond].append(_run_worker({**spec, "impl": impl}, blas))
+                    for label, impl, setting in rows:
+                        runs[label, cond].append(_run_worker({**spec, "impl": impl}, setting))
         row: dict = {"hidden": hidden}
-        for impl in impls:
-            rs = runs[impl, "quiet"]
-            row[impl] = {"ms": median([median(r["times"]) for r in rs]) * 1e3,
-                         "peak_mib": median([r["peak_mib"] for r in rs])}
+        for label in labels:
+            rs = runs[label, "quiet"]
+            row[label] = {"ms": median([median(r["times"]) for r in rs]) * 1e3,
+                          "peak_mib": median([r["peak_mib"] for r in rs])}
             if contended:
-                busy = runs[impl, "contended"]
-                row[impl]["contended_ms"] = median([median(r["times"]) for r in busy]) * 1e3
-                row[impl]["contended_ratio"] = row[impl]["contended_ms"] / row[impl]["ms"]
+                busy = runs[label, "contended"]
+                row[label]["contended_ms"] = median([median(r["times"]) for r in busy]) * 1e3
+                row[label]["contended_ratio"] = row[label]["contended_ms"] / row[label]["ms"]
         results.append(row)
         if not args.json:
-            (_print_contended if contended else _print_row)(args, row, impls)
+            (_print_contended if contended else _print_row)(args, row, labels)
     if args.json:
         print(json.dumps({"cell": args.what, "batch": args.batch, "steps": args.steps,
                           "input": args.input, "dtype": args.dtype, "device": args.device,
@@ -121,15 +124,30 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rows(impls: list[str], blas: str | None) -> list[tuple[str, str, str | None]]:
+    """(label, implementation, BLAS setting) per table row. With several settings
+    (``--blas-threads auto,system``) the rows that import tinygrad_rnn appear once per setting,
+    labelled ``impl [setting]``, so before and after run interleaved in one command; PyTorch's
+    rows do not read the setting and appear once."""
+    settings = [s.strip() for s in blas.split(",") if s.strip()] if blas else [None]
+    rows = []
+    for impl in impls:
+        if len(settings) > 1 and (impl.startswith("tinygrad") or impl == "numpy"):
+            rows += [(f"{impl} [{s}]", impl, s) for s in settings]
+        else:
+            rows.append((impl, impl, settings[0]))
+    return rows
+
+
 def _print_contended(args: argparse.Namespace, row: dict, impls: list[str]) -> None:
     print(f"\n{args.what.upper()} training step, H = {row['hidden']}, batch {args.batch}, "
           f"{args.steps} steps, {args.input} inputs, {args.dtype}: quiet vs one core kept busy "
           f"(median of {args.rounds} interleaved rounds x {args.iters} steps, fresh process each"
           f"{', BLAS threads ' + args.blas_threads if args.blas_threads else ''})")
-    print(f"{'implementation':<20}{'quiet ms':>10}{'busy ms':>10}{'busy/quiet':>12}")
+    print(f"{'implementation':<31}{'quiet ms':>10}{'busy ms':>10}{'busy/quiet':>12}")
     for impl in impls:
         r = row[impl]
-        print(f"{impl:<20}{r['ms']:>10.2f}{r['contended_ms']:>10.2f}{r['contended_ratio']:>11.2f}x")
+        print(f"{impl:<31}{r['ms']:>10.2f}{r['contended_ms']:>10.2f}{r['contended_ratio']:>11.2f}x")
 
 
 def _print_row(args: argparse.Namespace, row: dict, impls: list[str]) -> None:
@@ -137,9 +155,9 @@ def _print_row(args: argparse.Namespace, row: dict, impls: list[str]) -> None:
     print(f"\n{args.what.upper()} training step, H = {row['hidden']}, batch {args.batch}, "
           f"{args.steps} steps, {args.input} inputs, {args.dtype}, {args.device} "
           f"(median of {args.rounds} rounds x {args.iters} steps, fresh process each)")
-    print(f"{'implementation':<20}{'ms/step':>10}{'vs ' + ref:>14}{'vs torch-nn':>13}{'peak MiB':>10}")
+    print(f"{'implementation':<31}{'ms/step':>10}{'vs ' + ref:>14}{'vs torch-nn':>13}{'peak MiB':>10}")
     for impl in impls:
         ms = row[impl]["ms"]
         vs_ref = ms / row[ref]["ms"]
         vs_nn = f"{ms / row['torch-nn']['ms']:.2f}x" if "torch-nn" in row else "-"
-        print(f"{impl:<20}{ms:>10.2f}{vs_ref:>13.2f}x{vs_nn:>13}{row[impl]['peak_mib']:>10.1f}")
+        print(f"{impl:<31}{ms:>10.2f}{vs_ref:>13.2f}x{vs_nn:>13}{row[impl]['peak_mib']:>10.1f}")

@@ -54,9 +54,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--contended", action="store_true",
                    help="lstm/gru/rnn: also time each implementation while a process started by this "
                         "command keeps one core busy, and print quiet vs busy")
-    p.add_argument("--blas-threads", default=None, metavar="auto|system|N",
+    p.add_argument("--blas-threads", default=None, metavar="auto|system|N[,...]",
                    help="lstm/gru/rnn: BLAS thread setting for every worker (TINYGRAD_RNN_BLAS_THREADS; "
-                        "default: the library's own, auto)")
+                        "default: the library's own, auto); several, e.g. auto,system, run as rows "
+                        "side by side")
     p.add_argument("--only", default=None, help="tasks: comma-separated rows (adding-lstm, adding-rnn, reber-lstm, "
                                                 "digits-lstm, charlm-lstm); lstm/gru/rnn: comma-separated "
                                                 "implementations (e.g. tinygrad-fused,tinygrad-primitive)")
@@ -84,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     if args.blas_threads is not None:
         from ..threads import parse
         try:
-            parse(args.blas_threads)
+            for setting in args.blas_threads.split(","):
+                parse(setting)
         except ValueError as e:
             raise CLIError(f"--blas-threads: {e}") from None
     if args.only:

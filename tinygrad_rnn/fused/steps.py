@@ -195,14 +195,16 @@ def numba_available() -> bool:
 
 
 def _nb(arrays: tuple) -> dict | None:
-    """The numba kernels when they may run on these arrays: NumPy, float32/64, C-contiguous rows."""
+    """The numba kernels when they may run on these arrays: NumPy, one float dtype, C-contiguous
+    (anything else runs the NumPy lines)."""
     if not _use_numba or type(arrays[0]) is not np.ndarray:
         return None
     k = numba_kernels()
     if k is None or arrays[0].dtype not in (np.float32, np.float64):
         return None
     dt = arrays[0].dtype
-    if any(x.dtype != dt for x in arrays):
+    # one compiled version per dtype: other layouts (strided views) would each compile anew
+    if any(x.dtype != dt or not x.flags.c_contiguous for x in arrays):
         return None
     return k
 

@@ -324,3 +324,32 @@ def test_sequential_passes_masks_and_gathers_weights_and_losses() -> None:
     assert not model(ids).numpy().any()
     with pytest.raises(tg.ShapeError, match="the layers hold 6 weights"):
         model.set_weights(model.get_weights()[:-1])
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_nn_recurrent_takes_keras_masks(bidirectional: bool) -> None:
+    """tg.nn.Recurrent(LSTMCell) with a mask gives the Keras LSTM's numbers (weights mapped)."""
+    tg.manual_seed(10)
+    cell = tg.nn.LSTMCell(I, H, dtype="float64")
+    ours = tg.nn.Recurrent(cell, return_sequences=True, return_state=True)
+    keras_lstm = layers.LSTM(H, return_sequences=True, return_state=True)
+    keras_lstm(_x())
+    keras_lstm.set_weights([cell.weight_ih.numpy().T, cell.weight_hh.numpy().T,
+                            cell.bias_ih.numpy() + cell.bias_hh.numpy()])
+    if bidirectional:
+        ours = tg.nn.Bidirectional(ours)
+        forward_weights = keras_lstm.get_weights()
+        keras_lstm = layers.Bidirectional(layers.LSTM(H, return_sequences=True, return_state=True))
+        keras_lstm(_x())
+        back = ours.backward_layer.cell
+        keras_lstm.set_weights(forward_weights + [back.weight_ih.numpy().T, back.weight_hh.numpy().T,
+                                                  back.bias_ih.numpy() + back.bias_hh.numpy()])
+    mask = np.ones((B, T), bool)
+    mask[0, :2] = mask[1, 4:] = mask[2, 3] = False
+    a = ours(tg.Tensor(_x()), mask=mask)
+    b = keras_lstm(_x(), mask=mask)
+    for u, v in zip(a, b):
+        np.testing.assert_allclose(u.numpy(), v.numpy(), atol=1e-12)
+    if not bidirectional:
+        seq = a[0].numpy()
+        np.testing.assert_array_equal(seq[1, 4:], np.repeat(seq[1, 3:4], 2, axis=0))   # Keras' repeat

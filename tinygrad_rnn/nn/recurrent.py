@@ -29,7 +29,7 @@ from .checks import check_input, check_state
 from .init import uniform_
 from .module import Module
 from .state import State, detach_state, pack_state, state_parts
-from .time_loop import Steps, dropout_mask, run_stack
+from .time_loop import Steps, dropout_mask, run_stack, step_mask
 
 __all__ = ["Recurrent", "Bidirectional"]
 
@@ -64,7 +64,8 @@ class Recurrent(Module):
 
     def __init__(self, cell: RNNCellBase, *, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
-                 dropout: float = 0.0, recurrent_dropout: float = 0.0, name: str | None = None) -> None:
+                 dropout: float = 0.0, recurrent_dropout: float = 0.0, zero_output_for_mask: bool = False,
+                 name: str | None = None) -> None:
         super().__init__()
         if not isinstance(cell, RNNCellBase):
             raise TypeError(f"Recurrent: cell must be an RNNCellBase, got {type(cell).__name__}")
@@ -72,6 +73,7 @@ class Recurrent(Module):
             if not 0.0 <= p < 1.0:
                 raise ValueError(f"Recurrent: {key} must be in [0, 1), got {p!r}")
         self.cell = cell
+        self.zero_output_for_mask = zero_output_for_mask
         self.return_sequences, self.return_state = return_sequences, return_state
         self.go_backwards, self.stateful = go_backwards, stateful
         self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
@@ -87,9 +89,11 @@ class Recurrent(Module):
         """Forget the carried state (back to zeros), or set it to ``states`` (detached)."""
         self.states = None if states is None else detach_state(states)
 
-    def forward(self, x: Tensor, initial_state: State | None = None) -> Any:
+    def forward(self, x: Tensor, initial_state: State | None = None, mask: Any = None) -> Any:
         """``x``: (B, T, I). ``initial_state``: the cell's state (``h`` or ``(h, c)``, each
-        (B, size)); zeros (or the carried state when stateful) if None."""
+        (B, size)); zeros (or the carried state when stateful) if None. ``mask``: (B, T) bool,
+        True = a real step, any pattern (Keras' semantics: a masked step keeps the state and
+        repeats the last output, zeros before the first; zeros with ``zero_output_for_mask``)."""
         cell = self.cell
         who = f"Recurrent({type(cell).__name__})"
         I = cell.input_size
@@ -99,6 +103,7 @@ class Recurrent(Module):
         if steps == 0:
             raise ShapeError(f"{who}: input must be (batch, time, {I}) with time ≥ 1, got {tuple(x.shape)}")
         state = self._start_state(initial_state, batch, x)
+        keep = step_mask(mask, steps, batch, x, who)
 
         in_mask = h_mask = None
         if self.training and self.dropout > 0:
@@ -115,7 +120,8 @@ class Recurrent(Module):
         with name_scope(self.name):
             outs, finals = run_stack([cell], Steps(steps, batch, x, at=step_input),
                                      [None if state is None else state_parts(state)],
-                                     go_backwards=self.go_backwards, h_mask=h_mask)
+                                     go_backwards=self.go_backwards, h_mask=h_mask, mask=keep,
+                                     masked_output="zeros" if self.zero_output_for_mask else "previous")
             # Keras returns the steps in reading order (reversed when go_backwards)
             read = outs[0].in_order(reverse=self.go_backwards)
             output = stack(read, 1) if self.return_sequences else read[-1]
@@ -160,6 +166,8 @@ class Bidirectional(Module):
     before merging, so step t of the result sees x_0..x_t forwards and x_t..x_{T−1}
     backwards. With ``return_state`` the result is ``(output, *forward_state, *backward_state)``
     (``output`` is the list when ``merge_mode`` is None, flattened in front as in Keras).
+    A ``mask`` goes to both layers; as in Keras, masked steps of returned sequences are zeros
+    (each layer's ``zero_output_for_mask`` is set to its ``return_sequences``).
     """
 
     merge_modes = ("concat", "sum", "mul", "ave", None)
@@ -183,6 +191,8 @@ class Bidirectional(Module):
         for key in ("return_sequences", "return_state"):
             if getattr(backward_layer, key) != getattr(layer, key):
                 raise ValueError(f"Bidirectional: layer and backward_layer disagree on {key}")
+        for sub in (layer, backward_layer):
+            sub.zero_output_for_mask = sub.return_sequences     # as Keras forces it
         self.forward_layer = layer
         self.backward_layer = backward_layer
         self.merge_mode = merge_mode
@@ -191,14 +201,15 @@ class Bidirectional(Module):
         self.forward_layer.reset_states()
         self.backward_layer.reset_states()
 
-    def forward(self, x: Tensor, initial_state: tuple[State, State] | None = None) -> Any:
-        """``x``: (B, T, I). ``initial_state``: ``(forward_state, backward_state)`` or None."""
+    def forward(self, x: Tensor, initial_state: tuple[State, State] | None = None, mask: Any = None) -> Any:
+        """``x``: (B, T, I). ``initial_state``: ``(forward_state, backward_state)`` or None.
+        ``mask``: (B, T) bool (True = a real step), given to both directions."""
         fw_init = bw_init = None
         if initial_state is not None:
             if not isinstance(initial_state, (tuple, list)) or len(initial_state) != 2:
                 raise ShapeError("Bidirectional: initial_state must be (forward_state, backward_state)")
             fw_init, bw_init = initial_state
-        fwd, bwd = self.forward_layer(x, fw_init), self.backward_layer(x, bw_init)
+        fwd, bwd = self.forward_layer(x, fw_init, mask=mask), self.backward_layer(x, bw_init, mask=mask)
         fw_states: tuple = ()
         bw_states: tuple = ()
         if self.forward_layer.return_state:

@@ -239,9 +239,10 @@ if not FAST:
 # digit, moving backwards through the input. Nobody told it about alignment. (With `--fast` the
 # model has trained only briefly and the pattern may still be blurred.)
 #
-# Look closely, though, and in our run the diagonal is **shifted by one**: to write digit k it
-# looks at position N−k rather than N−1−k (only the first output, which has no later position,
-# looks at N−1). Is the model wrong? No: our encoder reads left to right, so the state h_j is a
+# Look closely, though, and compare the two numbers printed under the map: when the weight on
+# "the mirrored position or the one after" is much larger than on the mirrored position
+# alone, the diagonal is **shifted by one**: to write digit k the model looks at position
+# N−k rather than N−1−k (only the first output, which has no later position, looks at N−1). Is the model wrong? No: our encoder reads left to right, so the state h_j is a
 # summary of x_0 … x_j, not the digit x_j alone. The digit x_{N−1−k} is in h_{N−1−k} and is
 # still fresh one step later, in h_{N−k}; the model is free to read it from either, and
 # training picked one. Which one depends on the seed. This is the honest way to read an

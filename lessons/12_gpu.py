@@ -314,9 +314,10 @@ show(path)
 # (h·W_hhᵀ; the input projection of all steps is one product before the loop) plus **one**
 # elementwise kernel that computes all four gates, the new c and the new h at once, and one
 # more kernel for the step's backward. The one-step op below runs the same step function. Both
-# call `tinygrad_rnn.fused.steps.lstm_forward`, which picks the CUDA kernel on CuPy, compiled
-# loops on the CPU when numba is installed, and otherwise these NumPy lines, the reference the
-# other two are tested against (the fused GRU runs its step as array expressions on CuPy):
+# call `tinygrad_rnn.fused.steps.lstm_forward`, which picks the CUDA kernel on CuPy and
+# otherwise runs these NumPy lines, the reference the kernel computes (on the CPU, numba, when
+# installed, compiles only the backward step; the fused GRU runs its step as array expressions
+# on CuPy):
 
 # %%
 print(inspect.getsource(LSTMPointwise.forward))

@@ -6,10 +6,11 @@ the one-step ops (``pointwise.py``) once; both therefore run the same derivation
 implementations compute the same formulas:
 
 * NumPy/CuPy array expressions (:func:`lstm_forward_xp` …): the default and the reference;
-* the same loops compiled by numba (``*_nb``), used on CPU when numba is installed
+* the backward steps as loops compiled by numba, used on CPU when numba is installed
   (``pip install "tinygrad_rnn[fast]"``): one pass over the (B, H) units instead of a dozen
-  array calls per step. They agree with NumPy to 1e−12 in float64 (tests/test_fused_steps.py);
-  set ``TINYGRAD_RNN_STEP_KERNELS=numpy`` (or call :func:`use_numba(False)`) to keep NumPy;
+  array calls per step (the forward stays NumPy: see the note above the numba code). They
+  agree with NumPy to 1e−12 in float64 (tests/test_fused_steps.py); set
+  ``TINYGRAD_RNN_STEP_KERNELS=numpy`` (or call :func:`use_numba(False)`) to keep NumPy;
 * on CuPy (a real GPU), one CUDA elementwise kernel each way (``_cuda_kernels.py``), whose
   text is these formulas in C.
 
@@ -96,7 +97,12 @@ def gru_backward_xp(rz: Any, n: Any, hn: Any, h: Any, dh: Any, dgi: Any, dgh: An
     return dh * z
 
 
-# ---- numba: the same formulas as loops over the (B, H) units --------------------------
+# ---- numba: the backward formulas as loops over the (B, H) units ----------------------
+# Only the backward steps are compiled. They are products and sums, a dozen array calls per
+# step in NumPy, one pass here (measured 3–8× faster per step at H = 64…512). The forward
+# steps are dominated by exp and tanh, which NumPy runs as vectorised (SIMD) loops and numba
+# as one scalar libm call per element: compiled, they measured up to 3× *slower* in float32,
+# so the forward always runs the array expressions.
 
 def _compile_numba() -> dict | None:
     try:
@@ -104,26 +110,6 @@ def _compile_numba() -> dict | None:
     except ImportError:
         return None
     jit = numba.njit(cache=True, fastmath=False, nogil=True)
-
-    @jit
-    def sig(x):
-        return 1.0 / (1.0 + np.exp(-x))
-
-    @jit
-    def lstm_fwd(a, c, h_out, c_out, tanh_c):
-        B, H = c.shape
-        for b in range(B):
-            for j in range(H):
-                i = sig(a[b, j])
-                f = sig(a[b, H + j])
-                g = np.tanh(a[b, 2 * H + j])
-                o = sig(a[b, 3 * H + j])
-                a[b, j], a[b, H + j], a[b, 2 * H + j], a[b, 3 * H + j] = i, f, g, o
-                cn = f * c[b, j] + i * g
-                tc = np.tanh(cn)
-                c_out[b, j] = cn
-                tanh_c[b, j] = tc
-                h_out[b, j] = o * tc
 
     @jit
     def lstm_bwd(acts, c, tanh_c, dh, dc, da, dc_prev):
@@ -141,18 +127,6 @@ def _compile_numba() -> dict | None:
                 dc_prev[b, j] = d * f
 
     @jit
-    def gru_fwd(gi, gh, h, rz, n, hn, h_out):
-        B, H = h.shape
-        for b in range(B):
-            for j in range(H):
-                r = sig(gi[b, j] + gh[b, j])
-                z = sig(gi[b, H + j] + gh[b, H + j])
-                ghn = gh[b, 2 * H + j]
-                nn = np.tanh(gi[b, 2 * H + j] + r * ghn)
-                rz[b, j], rz[b, H + j], hn[b, j], n[b, j] = r, z, ghn, nn
-                h_out[b, j] = nn + z * (h[b, j] - nn)
-
-    @jit
     def gru_bwd(rz, n, hn, h, dh, dgi, dgh, dh_z):
         B, H = h.shape
         for b in range(B):
@@ -165,7 +139,7 @@ def _compile_numba() -> dict | None:
                 dgh[b, j], dgh[b, H + j], dgh[b, 2 * H + j] = dr, dz, da_n * r
                 dh_z[b, j] = d * z
 
-    return {"lstm_fwd": lstm_fwd, "lstm_bwd": lstm_bwd, "gru_fwd": gru_fwd, "gru_bwd": gru_bwd}
+    return {"lstm_bwd": lstm_bwd, "gru_bwd": gru_bwd}
 
 
 _numba: dict | None = None
@@ -183,7 +157,7 @@ def numba_kernels() -> dict | None:
 
 
 def use_numba(on: bool = True) -> bool:
-    """Run CPU steps with numba (when installed) or with NumPy; returns whether numba will run."""
+    """Run the CPU backward steps with numba (when installed) or with NumPy; returns whether numba will run."""
     global _use_numba
     _use_numba = bool(on)
     return numba_available() and _use_numba
@@ -216,11 +190,8 @@ def _is_cuda(xp: Any) -> bool:
 # ---- what the ops call --------------------------------------------------------------------
 
 def lstm_forward(a: Any, c: Any, h_out: Any, c_out: Any, tanh_c: Any) -> None:
-    """See :func:`lstm_forward_xp`; numba on CPU when available, one CUDA kernel on CuPy."""
-    k = _nb((a, c, h_out, c_out, tanh_c))
-    if k is not None:
-        k["lstm_fwd"](a, c, h_out, c_out, tanh_c)
-    elif _is_cuda(xp_of(a)):
+    """See :func:`lstm_forward_xp`; one CUDA kernel on CuPy."""
+    if _is_cuda(xp_of(a)):
         from ._cuda_kernels import lstm_forward as cuda_forward
         cuda_forward(a, c, h_out, c_out, tanh_c)
     else:
@@ -243,11 +214,6 @@ def lstm_backward(acts: Any, c: Any, tanh_c: Any, dh: Any, dc: Any, da: Any) -> 
 
 def gru_forward(gi: Any, gh: Any, h: Any, rz: Any, n: Any, hn: Any) -> Any:
     """See :func:`gru_forward_xp`; returns h_t."""
-    k = _nb((gi, gh, h, rz, n, hn))
-    if k is not None:
-        h_out = np.empty_like(h)
-        k["gru_fwd"](gi, gh, h, rz, n, hn, h_out)
-        return h_out
     return gru_forward_xp(gi, gh, h, rz, n, hn)
 
 

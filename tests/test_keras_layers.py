@@ -353,3 +353,48 @@ def test_nn_recurrent_takes_keras_masks(bidirectional: bool) -> None:
     if not bidirectional:
         seq = a[0].numpy()
         np.testing.assert_array_equal(seq[1, 4:], np.repeat(seq[1, 3:4], 2, axis=0))   # Keras' repeat
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "gru_before", "rnn"])
+def test_nn_recurrent_recurrent_dropout_draws_keras_per_gate_masks(kind: str, monkeypatch) -> None:
+    """tg.nn.Recurrent over the package's cells draws Keras' masks (one per gate, x and h) and,
+    with the same masks, gives the Keras layer's numbers and gradients."""
+    from tinygrad_rnn.keras.layers import cells as keras_cells
+    tg.manual_seed(11)
+    if kind == "lstm":
+        cell, keras_layer, G = tg.nn.LSTMCell(I, H, dtype="float64"), layers.LSTM(H, return_sequences=True), 4
+        weights = [cell.weight_ih.numpy().T, cell.weight_hh.numpy().T, cell.bias_ih.numpy() + cell.bias_hh.numpy()]
+    elif kind == "rnn":
+        cell, keras_layer, G = tg.nn.RNNCell(I, H, dtype="float64"), layers.SimpleRNN(H, return_sequences=True), 1
+        weights = [cell.weight_ih.numpy().T, cell.weight_hh.numpy().T, cell.bias_ih.numpy() + cell.bias_hh.numpy()]
+    else:
+        after = kind == "gru"
+        cell = tg.nn.GRUCell(I, H, reset_after=after, dtype="float64")
+        keras_layer, G = layers.GRU(H, return_sequences=True, reset_after=after), 3
+        reo = lambda w: np.concatenate([w[H:2 * H], w[:H], w[2 * H:]], axis=0)       # noqa: E731
+        bias = np.stack([reo(cell.bias_ih.numpy()), reo(cell.bias_hh.numpy())]) if after else reo(cell.bias_ih.numpy())
+        weights = [reo(cell.weight_ih.numpy()).T, reo(cell.weight_hh.numpy()).T, bias]
+    keras_layer(_x())
+    keras_layer.set_weights(weights)
+    rng = np.random.default_rng(12)
+    dp = [tg.Tensor((rng.random((B, I)) > 0.3) / 0.7) for _ in range(G)]
+    rec = [tg.Tensor((rng.random((B, H)) > 0.4) / 0.6) for _ in range(G)]
+    drawn = []
+
+    def fixed(self, batch, like):
+        drawn.append((self.implementation, type(self).__name__))
+        return dp, rec
+    monkeypatch.setattr(keras_cells.KerasCell, "draw_dropout_masks", fixed)
+    ours = tg.nn.Recurrent(cell, return_sequences=True, dropout=0.3, recurrent_dropout=0.4)
+    keras_layer.dropout, keras_layer.recurrent_dropout = 0.3, 0.4
+    x1, x2 = tg.Tensor(_x(), requires_grad=True), tg.Tensor(_x(), requires_grad=True)
+    a = ours(x1)
+    b = keras_layer(x2, training=True)
+    assert len(drawn) == 2 and drawn[0][0] == 1
+    np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-12)
+    (a * a).sum().backward()
+    (b * b).sum().backward()
+    np.testing.assert_allclose(x1.grad.numpy(), x2.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(cell.weight_hh.grad.numpy().T if kind in ("lstm", "rnn") else
+                               reo(cell.weight_hh.grad.numpy()).T, keras_layer.cell.recurrent_kernel.grad.numpy(),
+                               atol=1e-12)

@@ -8,7 +8,6 @@ import pytest
 import torch
 
 import tinygrad_rnn as tg
-import tinygrad_rnn.nn.recurrent as recurrent_module
 
 TOL = 1e-10
 B, T, I, H = 3, 6, 4, 5
@@ -137,31 +136,41 @@ def test_stateful_two_halves_equal_one_call(x_np):
 
 
 def test_dropout_masks_fixed_across_steps_lstm(x_np, monkeypatch):
-    """Capture the masks the layer draws and replay them in the NumPy loop."""
+    """Capture the masks the layer draws (Keras': one per gate for x and for h, as
+    ``implementation=1``) and replay them in a NumPy loop, gate by gate."""
+    import tinygrad_rnn.keras.layers.cells as keras_cells
     cell = lstm_cell()
     p = params(cell)
     drawn = []
-    original = recurrent_module.dropout_mask
+    original = keras_cells.dropout_mask
 
     def spy(shape, rate, like):
         m = original(shape, rate, like)
         drawn.append((tuple(shape), rate, m.numpy()))
         return m
-    monkeypatch.setattr(recurrent_module, "dropout_mask", spy)
+    monkeypatch.setattr(keras_cells, "dropout_mask", spy)
     layer = tg.nn.Recurrent(cell, return_sequences=True, dropout=0.3, recurrent_dropout=0.5)
     out = layer(tg.Tensor(x_np)).numpy()
-    assert [(s, r) for s, r, _ in drawn] == [((B, I), 0.3), ((B, H), 0.5)]   # once per call
-    x_mask, h_mask = drawn[0][2], drawn[1][2]
-    assert set(np.unique(h_mask)) <= {0.0, 2.0} and 0.0 in h_mask
-    seq, _, _ = lstm_loop(p, x_np, np.zeros((B, H)), np.zeros((B, H)), x_mask=x_mask, h_mask=h_mask)
-    np.testing.assert_allclose(out, seq, rtol=0, atol=TOL)
+    assert [(s, r) for s, r, _ in drawn] == [((B, I), 0.3)] * 4 + [((B, H), 0.5)] * 4   # once per call
+    x_masks, h_masks = [d[2] for d in drawn[:4]], [d[2] for d in drawn[4:]]
+    assert set(np.unique(h_masks[0])) <= {0.0, 2.0} and 0.0 in h_masks[0]
+    assert not np.array_equal(h_masks[0], h_masks[1])                                  # per gate
+    w_ih, w_hh = np.split(p["weight_ih"], 4), np.split(p["weight_hh"], 4)
+    b = np.split(p["bias_ih"] + p["bias_hh"], 4)
+    h, c, seq = np.zeros((B, H)), np.zeros((B, H)), []
+    for t in range(T):
+        a = [(x_np[:, t] * x_masks[g]) @ w_ih[g].T + (h * h_masks[g]) @ w_hh[g].T + b[g] for g in range(4)]
+        c = sigmoid(a[1]) * c + sigmoid(a[0]) * np.tanh(a[2])
+        h = sigmoid(a[3]) * np.tanh(c)
+        seq.append(h)
+    np.testing.assert_allclose(out, np.stack(seq, 1), rtol=0, atol=TOL)
     # a new call draws new masks; eval mode draws none and matches the plain loop
     layer(tg.Tensor(x_np))
-    assert len(drawn) == 4 and not np.array_equal(drawn[2][2], x_mask)
+    assert len(drawn) == 16 and not np.array_equal(drawn[8][2], x_masks[0])
     layer.eval()
     plain, _, _ = lstm_loop(p, x_np, np.zeros((B, H)), np.zeros((B, H)))
     np.testing.assert_allclose(layer(tg.Tensor(x_np)).numpy(), plain, rtol=0, atol=TOL)
-    assert len(drawn) == 4
+    assert len(drawn) == 16
 
 
 class Accumulate(tg.nn.RNNCellBase):

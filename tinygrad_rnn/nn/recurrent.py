@@ -29,7 +29,7 @@ from .checks import check_input, check_state
 from .init import uniform_
 from .module import Module
 from .state import State, detach_state, pack_state, state_parts
-from .time_loop import Steps, dropout_mask, run_stack, step_mask
+from .time_loop import Steps, dropout_mask, run_stack, step_mask, zero_state
 
 __all__ = ["Recurrent", "Bidirectional"]
 
@@ -50,11 +50,12 @@ class Recurrent(Module):
         dropout: fraction of input features dropped. One (B, I) mask per call, reused at
             every step (Gal & Ghahramani's variational dropout), training mode only.
         recurrent_dropout: fraction of ``h`` units dropped, one (B, H_out) mask per call,
-            reused at every step, training mode only. The mask multiplies h_{t−1} *before it
-            enters the cell* (any cell works), so every use of h_{t−1} inside the cell sees the
-            same masked copy; the state carried to the next step is not masked. Keras instead
-            draws one mask per gate (and leaves a GRU's ``z ⊙ h_{t−1}`` unmasked): only a
-            simple RNN matches it here; :mod:`tinygrad_rnn.keras.layers` draws Keras' masks.
+            reused at every step, training mode only; the state carried to the next step is
+            not masked. With the package's ``RNNCell``, ``GRUCell`` and ``LSTMCell`` (without
+            peepholes, projection, TF1 options or the 1997 form) the masks are Keras': one per
+            gate for h_{t−1} and one per gate for x (Keras' ``implementation=1``), and a GRU's
+            ``z ⊙ h_{t−1}`` uses the unmasked h_{t−1}. Any other cell gets one (B, H_out) mask
+            on h_{t−1} before it enters the cell, so every use of h_{t−1} sees the same copy.
         name: the outermost name scope of the unrolled graph (default: the cell class name
             in lower case, e.g. ``"lstmcell"``).
 
@@ -106,9 +107,18 @@ class Recurrent(Module):
         keep = step_mask(mask, steps, batch, x, who)
 
         in_mask = h_mask = None
-        if self.training and self.dropout > 0:
+        run_cell = cell
+        twin = _per_gate_twin(cell) if self.training and self.recurrent_dropout > 0 else None
+        if twin is not None:
+            # Keras' masks: one per gate for x and for h_{t−1}, drawn once for the call
+            twin.dropout, twin.recurrent_dropout, twin.implementation = self.dropout, self.recurrent_dropout, 1
+            twin.set_dropout_masks(*twin.draw_dropout_masks(batch, x))
+            run_cell = twin
+            if state is None:
+                state = zero_state(cell, batch, x)
+        elif self.training and self.dropout > 0:
             in_mask = dropout_mask((batch, cell.input_size), self.dropout, x)
-        if self.training and self.recurrent_dropout > 0:
+        if twin is None and self.training and self.recurrent_dropout > 0:
             h_index = cell.state_names.index("h") if "h" in cell.state_names else 0
             h_mask = dropout_mask((batch, cell.state_sizes()[h_index]), self.recurrent_dropout, x)
 
@@ -118,7 +128,7 @@ class Recurrent(Module):
             return x_t if in_mask is None else x_t * in_mask
 
         with name_scope(self.name):
-            outs, finals = run_stack([cell], Steps(steps, batch, x, at=step_input),
+            outs, finals = run_stack([run_cell], Steps(steps, batch, x, at=step_input),
                                      [None if state is None else state_parts(state)],
                                      go_backwards=self.go_backwards, h_mask=h_mask, mask=keep,
                                      masked_output="zeros" if self.zero_output_for_mask else "previous")
@@ -249,3 +259,46 @@ def _fresh_weights(cell: RNNCellBase) -> None:
     for p in cell.parameters():
         if id(p) not in redrawn:
             uniform_(p, -k, k)
+
+
+def _per_gate_twin(cell: RNNCellBase) -> Any:
+    """For recurrent dropout with one mask per gate, as Keras draws them: a Keras-layout cell
+    whose weights are views (recorded ops) of ``cell``'s, so gradients reach ``cell``. None
+    when ``cell`` is not one of the package's RNN, LSTM (without TF1/peephole/projection
+    options) or GRU cells: such a cell gets one mask for all of its uses of h_{t−1}."""
+    from ..keras.layers import cells as keras_cells
+    from .gru_cell import GRUCell
+    from .lstm_cell import LSTMCell
+    from .rnn_cell import RNNCell
+    I, H = cell.input_size, cell.hidden_size
+    kind = type(cell)
+    if kind is LSTMCell:
+        if cell.peepholes or cell.proj_size or not cell.forget_gate or cell.forget_bias or \
+                getattr(cell, "cell_clip", None) is not None:
+            return None
+        twin: Any = keras_cells.LSTMCell(I, H, activation=cell.activation,
+                                         recurrent_activation=cell.recurrent_activation)
+        order = None
+    elif kind is GRUCell:
+        twin = keras_cells.GRUCell(I, H, reset_after=cell.reset_after, activation=cell.activation,
+                                   recurrent_activation=cell.recurrent_activation)
+        order = [1, 0, 2]                           # PyTorch's r, z, n -> Keras' z, r, h
+    elif kind is RNNCell:
+        twin = keras_cells.SimpleRNNCell(I, H, activation=cell.nonlinearity)
+        order = None
+    else:
+        return None
+
+    def keras_rows(w: Tensor) -> Tensor:           # (G·H, ...) blocks reordered for Keras
+        return w if order is None else cat([w[k * H:(k + 1) * H] for k in order], 0)
+    twin.kernel = keras_rows(cell.weight_ih).T
+    twin.recurrent_kernel = keras_rows(cell.weight_hh).T
+    if cell.bias_ih is None:
+        twin.bias = None
+    elif kind is GRUCell and cell.reset_after:
+        twin.bias = stack([keras_rows(cell.bias_ih), keras_rows(cell.bias_hh)], 0)
+    elif kind is GRUCell:
+        twin.bias = keras_rows(cell.bias_ih)
+    else:
+        twin.bias = cell.bias_ih + cell.bias_hh
+    return twin

@@ -4,7 +4,8 @@ the uninterrupted run, bit for bit. Run as a script (signals must not reach pyte
     python tests/signal_trials.py OUT_DIR SEED TRIALS
 
 Each trial picks SIGINT, SIGTERM, SIGHUP or two SIGINTs in quick succession, sends it from a
-thread at a random moment while the training loop runs, checks the exit status and the one
+thread at a random moment while the training loop runs (after a random number of logged steps,
+then a random part of one step's time), checks the exit status and the one
 message line, resumes with ``--resume``, and compares weights, optimizer state, data position
 (the task's generator, window offset and carried state), the library's random generator, the
 step and the logged losses with those of an uninterrupted run. Prints one JSON summary line.
@@ -76,11 +77,22 @@ def _watch(times: list) -> None:
     times.append(time.perf_counter() - t0)
 
 
-def _send(kind: str, delay: float, sent: list) -> None:
+def _logged_steps(out: str) -> int:
+    try:
+        with open(os.path.join(out, "metrics.jsonl")) as f:
+            return sum('"loss"' in line for line in f)
+    except OSError:
+        return 0
+
+
+def _send(kind: str, out: str, after_steps: int, step_time: float, sent: list) -> None:
+    """Wait for the loop, then for `after_steps` logged steps, then a random part of one step."""
     deadline = time.time() + 60
     while not _training() and time.time() < deadline:
         time.sleep(0.0005)
-    time.sleep(delay)
+    while _training() and _logged_steps(out) < after_steps:
+        time.sleep(0.0005)
+    time.sleep(random.uniform(0, step_time))
     names = ["SIGINT", "SIGINT"] if kind == "SIGINT twice" else [kind]
     for i, name in enumerate(names):
         if i:
@@ -116,7 +128,8 @@ def main_trials(root: str, seed: int, trials: int) -> dict:
         argv = [*RUNS[task], "--out", out]
         sent: list = []
         late.clear()
-        thread = threading.Thread(target=_send, args=(kind, random.uniform(0, duration[task]), sent))
+        steps = int(argv[argv.index("--steps") + 1])
+        thread = threading.Thread(target=_send, args=(kind, out, random.randrange(steps), duration[task] / steps, sent))
         thread.start()
         status, err = _run(argv)
         thread.join()

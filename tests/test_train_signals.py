@@ -27,7 +27,7 @@ def test_every_signal_at_random_moments_resumes_bit_exactly(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["problems"] == [] and summary["exact"] == summary["trials"] == 8
-    assert summary["interrupted"] >= 4          # most signals land while the loop runs
+    assert summary["interrupted"] >= 6          # signals are timed to land while the loop runs
 
 
 def test_sigterm_from_outside_saves_and_the_resumed_run_matches(tmp_path):

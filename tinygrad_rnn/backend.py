@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import StateError
 from .errors import DeviceMismatchError, DeviceUnavailableError, UnknownDeviceError
 
 _GPU_HINT = 'install the GPU extra: pip install "tinygrad_rnn[gpu]" (CuPy for CUDA 12; see the install guide for other CUDA versions)'
@@ -31,7 +32,7 @@ def _load_cupy() -> Any:
     try:
         import cupy  # noqa: PLC0415  (optional dependency, imported on first use)
         if cupy.cuda.runtime.getDeviceCount() < 1:
-            raise RuntimeError("CuPy found no CUDA device")
+            raise StateError("CuPy found no CUDA device")
         _cupy = cupy
     except Exception as e:  # ImportError, CUDARuntimeError, missing driver, ...
         _cupy_error = e

@@ -12,6 +12,7 @@ same way everywhere. The two functions below are the only place the rule is writ
 from __future__ import annotations
 
 from typing import Any
+from .errors import ArgumentTypeError
 
 __all__ = ["pick_dim", "pick_keepdim", "ElementCount"]
 
@@ -19,7 +20,7 @@ __all__ = ["pick_dim", "pick_keepdim", "ElementCount"]
 def pick_dim(op: str, dim: Any, axis: Any, default: Any = None) -> Any:
     """The axis argument given as ``dim=`` or ``axis=`` (None for neither: ``default``)."""
     if dim is not None and axis is not None:
-        raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; they mean the same, pass one")
+        raise ArgumentTypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; they mean the same, pass one")
     if dim is None:
         dim = axis
     return default if dim is None else dim
@@ -28,7 +29,7 @@ def pick_dim(op: str, dim: Any, axis: Any, default: Any = None) -> Any:
 def pick_keepdim(op: str, keepdim: Any, keepdims: Any) -> bool:
     """``keepdim=`` (PyTorch) or ``keepdims=`` (NumPy); False when neither is given."""
     if keepdim is not None and keepdims is not None:
-        raise TypeError(f"{op}: got both keepdim={keepdim!r} and keepdims={keepdims!r}; "
+        raise ArgumentTypeError(f"{op}: got both keepdim={keepdim!r} and keepdims={keepdims!r}; "
                         f"they mean the same, pass one")
     value = keepdim if keepdim is not None else keepdims
     return bool(value) if value is not None else False

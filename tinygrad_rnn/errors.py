@@ -16,6 +16,7 @@ Which class, by what went wrong:
 | ArgumentTypeError | TypeError | an argument of the wrong type |
 | MissingKeyError | KeyError | a name or key that is not there |
 | MissingFileError | FileNotFoundError | a file the call needs is not there |
+| MissingDependencyError | ImportError | an optional package the feature needs is missing |
 | StateError | RuntimeError | a call the object's state does not allow |
 | UnsupportedError | NotImplementedError | something not implemented (yet) |
 | UnknownDeviceError | ValueError | a device string not understood |
@@ -59,6 +60,10 @@ class MissingKeyError(TinygradRNNError, KeyError):
 
 class MissingFileError(TinygradRNNError, FileNotFoundError):
     """A file or folder the call needs (MNIST's IDX files, a lesson, a recording) is not there."""
+
+
+class MissingDependencyError(TinygradRNNError, ImportError):
+    """An optional package that this feature needs (graphviz, matplotlib, scikit-learn) is not installed."""
 
 
 class StateError(TinygradRNNError, RuntimeError):

@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .errors import ArgumentTypeError
 from . import backend
 from .dtypes import as_dtype, get_default_dtype
 from .errors import ShapeError
@@ -51,7 +52,7 @@ def from_numpy(array: Any) -> Tensor:
     """A tensor sharing ``array``'s memory (NumPy, or CuPy on its GPU), as ``torch.from_numpy``:
     writing to one changes the other. ``tg.tensor(array)`` copies instead."""
     if not backend.is_array(array):
-        raise TypeError(f"from_numpy: expected a NumPy or CuPy array, got {type(array).__name__}")
+        raise ArgumentTypeError(f"from_numpy: expected a NumPy or CuPy array, got {type(array).__name__}")
     return Tensor(array)
 
 

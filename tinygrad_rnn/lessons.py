@@ -22,6 +22,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+from .errors import MissingFileError
 
 FAST_ENV = "TINYGRAD_RNN_FAST"
 OUT_ENV = "TINYGRAD_RNN_OUT"
@@ -137,7 +138,7 @@ def lessons_dir() -> Path:
     for c in candidates:
         if c and Path(c).is_dir():
             return Path(c)
-    raise FileNotFoundError("no lessons folder found: run from the tinygrad_rnn checkout, or set "
+    raise MissingFileError("no lessons folder found: run from the tinygrad_rnn checkout, or set "
                             f"{DIR_ENV} to the folder that holds NN_topic.py files")
 
 
@@ -154,7 +155,7 @@ def get_lesson(number: int) -> Lesson:
         if lesson.number == number:
             return lesson
     known = ", ".join(str(x.number) for x in find_lessons()) or "none"
-    raise FileNotFoundError(f"there is no lesson {number} (lessons: {known})")
+    raise MissingFileError(f"there is no lesson {number} (lessons: {known})")
 
 
 def _header(path: Path) -> tuple[str, str]:
@@ -245,7 +246,7 @@ def exercise_path(number: int, use_solutions: bool = False) -> Path:
     folder = lessons_dir() / ("solutions" if use_solutions else "exercises")
     targets = sorted(folder.glob(f"{number:02d}_*.py"))
     if not targets:
-        raise FileNotFoundError(f"no {folder.name} file for lesson {number} in {folder}")
+        raise MissingFileError(f"no {folder.name} file for lesson {number} in {folder}")
     return targets[0]
 
 
@@ -253,7 +254,7 @@ def checks_module(number: int) -> Any:
     """Lesson ``number``'s check module (``lessons/checks/NN_*.py``), loaded."""
     files = sorted((lessons_dir() / "checks").glob(f"{number:02d}_*.py"))
     if not files:
-        raise FileNotFoundError(f"lesson {number} has no exercise checks")
+        raise MissingFileError(f"lesson {number} has no exercise checks")
     return _load_module(files[0], f"_tgr_checks_{number}")
 
 
@@ -272,7 +273,7 @@ def run_checks(number: int, use_solutions: bool = False, file: str | os.PathLike
     checks = checks_module(number)
     target = Path(file) if file is not None else exercise_path(number, use_solutions)
     if not target.is_file():
-        raise FileNotFoundError(f"no file {target} to check")
+        raise MissingFileError(f"no file {target} to check")
     lesson_checks.new_run(seed)
     outcomes = []
     try:

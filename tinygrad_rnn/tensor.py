@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from .errors import ArgumentTypeError
 from . import backend
 from .dims import ElementCount, pick_dim, pick_keepdim
 from .dtypes import as_dtype, get_default_dtype
@@ -356,9 +357,9 @@ class Tensor:
         if device_or_dtype is not None:
             dev, dt = _device_or_dtype(device_or_dtype)
             if dev is not None and device is not None:
-                raise TypeError(f"to: got the device twice ({device_or_dtype!r} and device={device!r})")
+                raise ArgumentTypeError(f"to: got the device twice ({device_or_dtype!r} and device={device!r})")
             if dt is not None and dtype is not None:
-                raise TypeError(f"to: got the dtype twice ({device_or_dtype!r} and dtype={dtype!r})")
+                raise ArgumentTypeError(f"to: got the dtype twice ({device_or_dtype!r} and dtype={dtype!r})")
             device, dtype = device or dev, dtype if dt is None else dt
         out = self if device is None else self._to_device(device)
         return out if dtype is None else out.astype(dtype)
@@ -703,7 +704,7 @@ class Tensor:
         the result, as in PyTorch."""
         dim = pick_dim("unsqueeze", dim, axis)
         if not isinstance(dim, (int, np.integer)):
-            raise TypeError(f"unsqueeze: needs one int dim (or axis), got {dim!r}")
+            raise ArgumentTypeError(f"unsqueeze: needs one int dim (or axis), got {dim!r}")
         d = dim if dim >= 0 else dim + self.ndim + 1
         if not 0 <= d <= self.ndim:
             raise ShapeError(f"unsqueeze: dim {dim} out of range for shape {tuple(self.shape)}")

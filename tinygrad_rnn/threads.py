@@ -33,6 +33,7 @@ import os
 from typing import Any
 
 import numpy as np
+from .errors import ArgumentError
 
 ENV = "TINYGRAD_RNN_BLAS_THREADS"
 BIG_PRODUCT = 1 << 26   # m·n·k from which splitting pays: ≈ 5 ms on one core, far above a scheduler slice
@@ -75,7 +76,7 @@ def parse(setting: Any) -> str | int:
             return int(text)
     elif isinstance(setting, (int, np.integer)) and not isinstance(setting, bool) and setting > 0:
         return int(setting)
-    raise ValueError(f"BLAS threads: expected 'auto', 'system' or a positive integer, got {setting!r} "
+    raise ArgumentError(f"BLAS threads: expected 'auto', 'system' or a positive integer, got {setting!r} "
                      f"(from set_num_threads or the environment variable {ENV})")
 
 

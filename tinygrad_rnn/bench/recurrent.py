@@ -26,6 +26,7 @@ import subprocess
 import sys
 from typing import Iterator
 
+from ..errors import StateError
 from .timing import median
 
 IMPLS = ["tinygrad-primitive", "tinygrad-fused", "tinygrad-fused-numpy", "torch-primitive", "torch-nn", "numpy", "dezero", "hips-autograd"]
@@ -76,7 +77,7 @@ def _run_worker(spec: dict, blas_threads: str | None = None) -> dict:
     proc = subprocess.run([sys.executable, "-m", "tinygrad_rnn.bench.worker", json.dumps(spec)],
                           capture_output=True, text=True, env=_worker_env(blas_threads))
     if proc.returncode != 0:
-        raise RuntimeError(f"{spec['impl']} failed:\n{proc.stderr.strip()[-2000:]}")
+        raise StateError(f"{spec['impl']} failed:\n{proc.stderr.strip()[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

@@ -16,6 +16,7 @@ import sys
 import time
 
 import numpy as np
+from ..errors import ArgumentError
 
 LR = 1e-3
 
@@ -163,7 +164,7 @@ def make_dezero(spec: dict):
     import dezero.layers as L
     from dezero import optimizers
     if spec["cell"] == "gru":
-        raise ValueError("DeZero has no GRU layer")
+        raise ArgumentError("DeZero has no GRU layer")
     x_np, y_np = _data(spec)
     H, I, O = spec["hidden"], spec["input"], spec["output"]
 

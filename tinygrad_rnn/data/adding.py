@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ArgumentError
 from . import Seed, as_generator, check_count, pad_sequences
 
 CORRECT_ERROR_1997 = 0.04   # |error| below this is a correct answer in the 1997 paper
@@ -29,7 +30,7 @@ CORRECT_ERROR_1997 = 0.04   # |error| below this is a correct answer in the 1997
 def adding_1997_sequence(T: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
     """One sequence of experiment 4: pairs (L, 2) float32 with T ≤ L ≤ T + T//10, and its target."""
     if T < 20:
-        raise ValueError(f"adding_1997: T must be at least 20 (the marks need the first 10 and the "
+        raise ArgumentError(f"adding_1997: T must be at least 20 (the marks need the first 10 and the "
                          f"first T/2 - 1 pairs), got {T}")
     length = int(rng.integers(T, T + T // 10 + 1))
     values = rng.uniform(-1.0, 1.0, size=length).astype(np.float32)   # the values the net sees
@@ -67,7 +68,7 @@ def adding_1997_accuracy(outputs: np.ndarray, targets: np.ndarray) -> float:
     """The 1997 criterion: the fraction of sequences with |output − target| < 0.04."""
     outputs, targets = np.asarray(outputs, dtype=np.float64), np.asarray(targets, dtype=np.float64)
     if outputs.shape != targets.shape:
-        raise ValueError(f"adding_1997_accuracy: outputs {outputs.shape} and targets {targets.shape} differ in shape")
+        raise ArgumentError(f"adding_1997_accuracy: outputs {outputs.shape} and targets {targets.shape} differ in shape")
     return float(np.mean(np.abs(outputs - targets) < CORRECT_ERROR_1997))
 
 

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from ..errors import ArgumentError
 from . import Seed, as_generator, check_count
 
 BLANK = 0
@@ -55,5 +56,5 @@ def copy_accuracy(predictions: np.ndarray, targets: np.ndarray, k: int) -> float
     if predictions.ndim == 3:
         predictions = predictions.argmax(axis=-1)
     if predictions.shape != targets.shape:
-        raise ValueError(f"copy_accuracy: predictions {predictions.shape} and targets {targets.shape} differ")
+        raise ArgumentError(f"copy_accuracy: predictions {predictions.shape} and targets {targets.shape} differ")
     return float(np.mean(predictions[:, -k:] == targets[:, -k:]))

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import TinygradRNNError
-
-
-class MissingDependencyError(TinygradRNNError, ImportError):
-    """An optional package that this feature needs is not installed."""
+from ..errors import ArgumentError, MissingDependencyError
 
 
 def load_digits(test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -30,12 +26,12 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, 
                                      "pip install scikit-learn (or the extra: "
                                      "pip install tinygrad_rnn[digits])") from None
     if not 0 < test_fraction < 1:
-        raise ValueError(f"load_digits: test_fraction must be in (0, 1), got {test_fraction}")
+        raise ArgumentError(f"load_digits: test_fraction must be in (0, 1), got {test_fraction}")
     bunch = _sk_load_digits()
     x = (np.asarray(bunch.images, dtype=np.float64) / 16.0).astype(np.float32)
     y = np.asarray(bunch.target, dtype=np.int64)
     if x.ndim != 3 or x.shape[1:] != (8, 8) or len(y) != len(x):
-        raise ValueError(f"load_digits: scikit-learn returned images of shape {x.shape} and "
+        raise ArgumentError(f"load_digits: scikit-learn returned images of shape {x.shape} and "
                          f"{len(y)} labels; expected (N, 8, 8) and N")
     order = np.random.default_rng(seed).permutation(len(x))
     n_test = int(round(len(x) * test_fraction))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import MissingFileError
 from ..errors import TinygradRNNError
 
 _TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -109,7 +110,7 @@ def _find(folder: str, stem: str) -> str:
         path = os.path.join(folder, name)
         if os.path.isfile(path):
             return path
-    raise FileNotFoundError(f"load_mnist: no {stem}[.gz] in {folder}; put the four MNIST IDX files "
+    raise MissingFileError(f"load_mnist: no {stem}[.gz] in {folder}; put the four MNIST IDX files "
                             f"({', '.join(FILES.values())}) there, plain or gzipped")
 
 

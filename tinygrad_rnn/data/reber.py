@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ArgumentError
 from . import Seed, as_generator, check_count, pad_sequences
 
 SYMBOLS = "BTPSXVE"
@@ -54,7 +55,7 @@ def legal_next(string: str) -> list[str]:
     sets: list[str] = []
     # walk the outer frame: B, T|P, <inner string>, same T|P, E
     if len(string) < 9 or string[0] != "B" or string[1] not in "TP" or string[2] != "B":
-        raise ValueError(f"legal_next: {string!r} is not an embedded Reber string")
+        raise ArgumentError(f"legal_next: {string!r} is not an embedded Reber string")
     outer = string[1]
     sets += ["TP", "B"]                   # after B: T or P;  after T/P: the inner B
     state, i = 1, 3                       # inside the inner string, after its B
@@ -63,12 +64,12 @@ def legal_next(string: str) -> list[str]:
         branches = dict(_REBER[state])
         symbol = string[i] if i < len(string) else ""
         if symbol not in branches:
-            raise ValueError(f"legal_next: {string!r} breaks the grammar at position {i} ({symbol!r})")
+            raise ArgumentError(f"legal_next: {string!r} breaks the grammar at position {i} ({symbol!r})")
         state = branches[symbol]
         sets.append("E" if state == 6 else "".join(s for s, _ in _REBER[state]))
         i += 1
     if string[i:] != "E" + outer + "E":
-        raise ValueError(f"legal_next: {string!r} does not end with E{outer}E after its inner string")
+        raise ArgumentError(f"legal_next: {string!r} does not end with E{outer}E after its inner string")
     sets += [outer, "E", ""]              # after the inner E: the remembered symbol; then E; then nothing
     return sets
 
@@ -139,7 +140,7 @@ def reber_correct(outputs: np.ndarray, targets: np.ndarray, lengths: np.ndarray 
     """
     outputs, targets = np.asarray(outputs, dtype=np.float64), np.asarray(targets) > 0.5
     if outputs.shape != targets.shape or outputs.ndim != 3:
-        raise ValueError(f"reber_correct: outputs {outputs.shape} and targets {targets.shape} must both be (N, L, 7)")
+        raise ArgumentError(f"reber_correct: outputs {outputs.shape} and targets {targets.shape} must both be (N, L, 7)")
     n, L, _ = outputs.shape
     lengths = np.full(n, L) if lengths is None else np.asarray(lengths)
     weakest_legal = np.where(targets, outputs, np.inf).min(axis=2)

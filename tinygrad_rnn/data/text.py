@@ -23,6 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..errors import ArgumentTypeError
 
 
@@ -46,16 +47,16 @@ class CharCorpus:
         if not isinstance(valid_fraction, (int, float)) or isinstance(valid_fraction, bool):
             raise ArgumentTypeError(f"CharCorpus: valid_fraction must be a number, got {type(valid_fraction).__name__}")
         if not text:
-            raise ValueError("CharCorpus: the text is empty")
+            raise ArgumentError("CharCorpus: the text is empty")
         if not 0 < valid_fraction < 1:
-            raise ValueError(f"CharCorpus: valid_fraction must be in (0, 1), got {valid_fraction}")
+            raise ArgumentError(f"CharCorpus: valid_fraction must be in (0, 1), got {valid_fraction}")
         self.text = text
         self.vocab: list[str] = sorted(set(text))
         self.stoi = {ch: i for i, ch in enumerate(self.vocab)}
         self.data = self.encode(text)
         n_train = len(text) - max(1, int(round(len(text) * valid_fraction)))
         if n_train < 2:
-            raise ValueError(f"CharCorpus: {len(text)} characters are too few to split")
+            raise ArgumentError(f"CharCorpus: {len(text)} characters are too few to split")
         self.train, self.valid = self.data[:n_train], self.data[n_train:]
 
     @classmethod
@@ -66,7 +67,7 @@ class CharCorpus:
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError as e:
-            raise ValueError(f"CharCorpus: {os.fspath(path)} is not valid {encoding} at byte {e.start}: {e.reason}") from None
+            raise ArgumentError(f"CharCorpus: {os.fspath(path)} is not valid {encoding} at byte {e.start}: {e.reason}") from None
         return cls(text, valid_fraction)
 
     @classmethod
@@ -83,7 +84,7 @@ class CharCorpus:
         try:
             return np.fromiter((self.stoi[ch] for ch in text), dtype=np.int64, count=len(text))
         except KeyError as e:
-            raise ValueError(f"CharCorpus.encode: character {e.args[0]!r} is not in the vocabulary "
+            raise ArgumentError(f"CharCorpus.encode: character {e.args[0]!r} is not in the vocabulary "
                              f"({self.vocab_size} characters)") from None
 
     def decode(self, ids: np.ndarray | list[int]) -> str:
@@ -100,12 +101,12 @@ class CharCorpus:
         """
         data = {"train": self.train, "valid": self.valid}.get(split)
         if data is None:
-            raise ValueError(f"CharCorpus.batches: split must be 'train' or 'valid', got {split!r}")
+            raise ArgumentError(f"CharCorpus.batches: split must be 'train' or 'valid', got {split!r}")
         if batch_size < 1 or seq_len < 1:
-            raise ValueError(f"CharCorpus.batches: batch_size ({batch_size}) and seq_len ({seq_len}) must be >= 1")
+            raise ArgumentError(f"CharCorpus.batches: batch_size ({batch_size}) and seq_len ({seq_len}) must be >= 1")
         stream = (len(data) - 1) // batch_size      # −1: every x needs its next character as y
         if stream < seq_len:
-            raise ValueError(f"CharCorpus.batches: the {split} split ({len(data)} characters) is too short "
+            raise ArgumentError(f"CharCorpus.batches: the {split} split ({len(data)} characters) is too short "
                              f"for {batch_size} streams of at least {seq_len + 1} characters")
         x_all = data[:batch_size * stream].reshape(batch_size, stream)
         y_all = data[1:batch_size * stream + 1].reshape(batch_size, stream)

@@ -18,6 +18,7 @@ A callable ``Tensor -> Tensor`` works too (any activation, as in Keras).
 """
 from __future__ import annotations
 
+from ..errors import ArgumentError
 from ..functional import where
 from ..nn import activations as nn_activations
 from ..nn.activations import Activation, ActivationSpec
@@ -76,5 +77,5 @@ def get(spec: ActivationSpec, what: str = "activation") -> Activation:
         return nn_activations.get(spec, what)
     except ValueError:
         known = sorted(set(_KERAS) | {"tanh", "sigmoid", "relu", "hard_sigmoid", "linear"})
-        raise ValueError(f"unknown {what} {spec!r}: use one of {known}, None or a callable Tensor -> Tensor") \
+        raise ArgumentError(f"unknown {what} {spec!r}: use one of {known}, None or a callable Tensor -> Tensor") \
             from None

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence, Union
 
+from ..errors import ArgumentError
 from .. import backend
 from ..tensor import Tensor
 
@@ -63,7 +64,7 @@ class MaxNorm(Constraint):
 
     def __init__(self, max_value: float = 2, axis: Axis = 0) -> None:
         if max_value <= 0:
-            raise ValueError(f"MaxNorm: max_value must be positive, got {max_value!r}")
+            raise ArgumentError(f"MaxNorm: max_value must be positive, got {max_value!r}")
         self.max_value, self.axis = max_value, _axis(axis)
 
     def apply(self, xp: Any, w: Any) -> Any:
@@ -81,9 +82,9 @@ class MinMaxNorm(Constraint):
 
     def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate: float = 1.0, axis: Axis = 0) -> None:
         if not 0 <= min_value <= max_value:
-            raise ValueError(f"MinMaxNorm: need 0 <= min_value <= max_value, got {min_value!r}, {max_value!r}")
+            raise ArgumentError(f"MinMaxNorm: need 0 <= min_value <= max_value, got {min_value!r}, {max_value!r}")
         if not 0 <= rate <= 1:
-            raise ValueError(f"MinMaxNorm: rate must be in [0, 1], got {rate!r}")
+            raise ArgumentError(f"MinMaxNorm: rate must be in [0, 1], got {rate!r}")
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, _axis(axis)
 
     def apply(self, xp: Any, w: Any) -> Any:
@@ -136,4 +137,4 @@ def get(spec: ConstraintSpec, what: str = "constraint") -> Callable[[Any], Any] 
              "non_neg": NonNeg, "nonneg": NonNeg, "unit_norm": UnitNorm, "unitnorm": UnitNorm}
     if isinstance(spec, str) and spec.lower() in names:
         return names[spec.lower()]()
-    raise ValueError(f"unknown {what} {spec!r}: use one of {sorted(names)}, a Constraint or a callable")
+    raise ArgumentError(f"unknown {what} {spec!r}: use one of {sorted(names)}, a Constraint or a callable")

@@ -25,6 +25,7 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..nn import init
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal", "GlorotUniform",
@@ -105,4 +106,4 @@ def get(spec: InitializerSpec, what: str = "initializer") -> Callable[[Sequence[
         return spec
     if isinstance(spec, str) and spec.lower() in _BY_NAME:
         return _BY_NAME[spec.lower()]()
-    raise ValueError(f"unknown {what} {spec!r}: use one of {sorted(_BY_NAME)} or a callable shape -> array")
+    raise ArgumentError(f"unknown {what} {spec!r}: use one of {sorted(_BY_NAME)} or a callable shape -> array")

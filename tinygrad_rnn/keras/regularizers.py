@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Union
 
+from ..errors import ArgumentError
 from ..tensor import Tensor
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get"]
@@ -38,7 +39,7 @@ class Regularizer:
 def _factor(value: Any, name: str, who: str) -> float:
     value = 0.0 if value is None else value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
-        raise ValueError(f"{who}: {name} must be a non-negative number, got {value!r}")
+        raise ArgumentError(f"{who}: {name} must be a non-negative number, got {value!r}")
     return float(value)
 
 
@@ -104,4 +105,4 @@ def get(spec: RegularizerSpec, what: str = "regularizer") -> Callable[[Tensor], 
         return spec
     if isinstance(spec, str) and spec.lower() in ("l1", "l2", "l1_l2", "l1l2"):
         return {"l1": L1, "l2": L2, "l1_l2": l1_l2, "l1l2": l1_l2}[spec.lower()]()
-    raise ValueError(f"unknown {what} {spec!r}: use 'l1', 'l2', 'l1_l2', a Regularizer or a callable")
+    raise ArgumentError(f"unknown {what} {spec!r}: use 'l1', 'l2', 'l1_l2', a Regularizer or a callable")

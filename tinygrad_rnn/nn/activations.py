@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Callable, Union
 
+from ..errors import ArgumentError
 from ..tensor import Tensor
 
 Activation = Callable[[Tensor], Tensor]
@@ -56,7 +57,7 @@ def get(spec: ActivationSpec, what: str = "activation") -> Activation:
         return spec
     if isinstance(spec, str) and spec.lower() in _BY_NAME:
         return _BY_NAME[spec.lower()]
-    raise ValueError(f"unknown {what} {spec!r}: use one of {sorted(_BY_NAME)} or a callable Tensor -> Tensor")
+    raise ArgumentError(f"unknown {what} {spec!r}: use one of {sorted(_BY_NAME)} or a callable Tensor -> Tensor")
 
 
 def name_of(fn: Activation) -> str:

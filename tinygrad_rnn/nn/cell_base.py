@@ -38,6 +38,7 @@ as PyTorch's cells do. Example, a minimal gated unit::
 ``docs/custom_cell.md`` walks through the full example.
 """
 from __future__ import annotations
+from ..errors import ArgumentError, UnsupportedError
 
 from typing import Any, Union
 
@@ -65,7 +66,7 @@ class RNNCellBase(Module):
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
         if input_size <= 0 or hidden_size <= 0:
-            raise ValueError(f"{type(self).__name__}: input_size and hidden_size must be positive, "
+            raise ArgumentError(f"{type(self).__name__}: input_size and hidden_size must be positive, "
                              f"got {input_size} and {hidden_size}")
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -96,7 +97,7 @@ class RNNCellBase(Module):
         return state if isinstance(state, Tensor) else state[0]
 
     def forward(self, x: Tensor, state: State) -> State:  # pragma: no cover - abstract
-        raise NotImplementedError(f"{type(self).__name__} must define forward(x, state)")
+        raise UnsupportedError(f"{type(self).__name__} must define forward(x, state)")
 
     def __call__(self, x: Tensor, state: State | None = None) -> State:
         """One checked step: ``new_state = cell(x, state)`` (zeros when ``state`` is None)."""

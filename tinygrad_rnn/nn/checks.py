@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..errors import ArgumentTypeError
 from ..errors import DeviceMismatchError, DtypeError, ShapeError
 from ..tensor import Tensor
 from ..tensor import _is_torch_tensor as is_torch_tensor   # torch is never imported for it
@@ -28,9 +29,9 @@ def check_tensor(who: str, what: str, value: Any) -> None:
     if isinstance(value, Tensor):
         return
     if is_torch_tensor(value):
-        raise TypeError(f"{who}: {what} must be a tinygrad_rnn Tensor, got torch.Tensor; "
+        raise ArgumentTypeError(f"{who}: {what} must be a tinygrad_rnn Tensor, got torch.Tensor; "
                         f"convert it with tg.tensor(t)")
-    raise TypeError(f"{who}: {what} must be a Tensor, got {type(value).__name__}")
+    raise ArgumentTypeError(f"{who}: {what} must be a Tensor, got {type(value).__name__}")
 
 
 def _check_like(who: str, what: str, t: Tensor, ref: Tensor | None, owner: str) -> None:
@@ -74,7 +75,7 @@ def check_state(who: str, state: Any, *, labels: Sequence[str], shapes: Sequence
     """
     form = "a Tensor" if len(labels) == 1 else f"a tuple of {len(labels)} Tensors ({', '.join(labels)})"
     if not isinstance(state, (Tensor, tuple, list)):
-        raise TypeError(f"{who}: {what} must be {form}, got {describe_state(state)}")
+        raise ArgumentTypeError(f"{who}: {what} must be {form}, got {describe_state(state)}")
     parts = (state,) if isinstance(state, Tensor) else tuple(state)
     if len(parts) != len(labels):
         raise ShapeError(f"{who}: {what} must be {form}, got {describe_state(state)}")

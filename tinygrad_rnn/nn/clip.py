@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
+from ..errors import ArgumentError, StateError
 from .. import backend
 from ..errors import TinygradRNNError
 from ..tensor import Tensor
@@ -46,7 +47,7 @@ def clip_grad_norm(params: Tensor | Iterable[Tensor], max_norm: float, norm_type
         norms = [float((backend.xp_of(t.grad.data).abs(t.grad.data) ** p).sum()) ** (1.0 / p) for t in grads]
         total = sum(n ** p for n in norms) ** (1.0 / p)
     if error_if_nonfinite and not math.isfinite(total):
-        raise TinygradRNNError(f"clip_grad_norm: the total {p}-norm of the gradients is {total}; "
+        raise StateError(f"clip_grad_norm: the total {p}-norm of the gradients is {total}; "
                                f"pass error_if_nonfinite=False to clip anyway")
     coef = float(max_norm) / (total + 1e-6)
     if coef < 1.0:
@@ -59,7 +60,7 @@ def clip_grad_value(params: Tensor | Iterable[Tensor], clip_value: float) -> Non
     """Clamp every gradient element to ``[-clip_value, clip_value]`` (PyTorch's ``clip_grad_value_``)."""
     v = float(clip_value)
     if v < 0:
-        raise ValueError(f"clip_grad_value: clip_value must be >= 0, got {clip_value}")
+        raise ArgumentError(f"clip_grad_value: clip_value must be >= 0, got {clip_value}")
     for t in _with_grads(params):
         t.grad = Tensor._make(backend.xp_of(t.grad.data).clip(t.grad.data, -v, v), False, None)
 

@@ -9,6 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..errors import ArgumentError
 from .. import backend
 from ..tensor import Tensor
 from .module import Module
@@ -35,7 +36,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p}")
+            raise ArgumentError(f"Dropout: p must be a probability in [0, 1], got {p}")
         self.p = float(p)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ArgumentError
 from .. import backend
 from ..errors import DtypeError
 from ..tensor import Tensor
@@ -21,7 +22,7 @@ class Embedding(Module):
                  dtype: Any = None) -> None:
         super().__init__()
         if num_embeddings <= 0 or embedding_dim <= 0:
-            raise ValueError(f"Embedding: num_embeddings and embedding_dim must be positive, "
+            raise ArgumentError(f"Embedding: num_embeddings and embedding_dim must be positive, "
                              f"got {num_embeddings} and {embedding_dim}")
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
@@ -37,7 +38,7 @@ class Embedding(Module):
             lo, hi = int(idx.min()), int(idx.max())
             if lo < 0 or hi >= self.num_embeddings:
                 bad = lo if lo < 0 else hi
-                raise ValueError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): index {bad} is out of "
+                raise ArgumentError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): index {bad} is out of "
                                  f"range; ids must be in [0, {self.num_embeddings - 1}]")
         return self.weight[idx]
 

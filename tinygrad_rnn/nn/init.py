@@ -42,6 +42,7 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
+from ..errors import ArgumentError
 from .. import backend
 from ..dtypes import as_dtype, get_default_dtype
 from ..errors import ShapeError
@@ -162,7 +163,7 @@ def get(spec: InitSpec, hidden_size: int) -> Callable[[Shape], Any]:
     if isinstance(spec, str) and spec.lower() in _BY_NAME:
         fn = _BY_NAME[spec.lower()]
         return lambda shape: fn(tuple(shape), hidden_size)
-    raise ValueError(f"unknown initializer {spec!r}: use one of {sorted(_BY_NAME)} "
+    raise ArgumentError(f"unknown initializer {spec!r}: use one of {sorted(_BY_NAME)} "
                      f"or a callable taking a shape and returning an array of that shape")
 
 

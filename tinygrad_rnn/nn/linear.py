@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..errors import ArgumentError
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import init
@@ -21,7 +22,7 @@ class Linear(Module):
                  device: str | None = None, dtype: Any = None) -> None:
         super().__init__()
         if in_features <= 0 or out_features <= 0:
-            raise ValueError(f"Linear: in_features and out_features must be positive, got {in_features} and {out_features}")
+            raise ArgumentError(f"Linear: in_features and out_features must be positive, got {in_features} and {out_features}")
         self.in_features = in_features
         self.out_features = out_features
         k = 1.0 / math.sqrt(in_features)

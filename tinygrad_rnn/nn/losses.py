@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ArgumentError, ArgumentTypeError
 from .. import backend
 from ..errors import DtypeError, ShapeError
 from ..tensor import Function, Tensor
@@ -27,12 +28,12 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
         return loss.sum()
     if reduction == "none":
         return loss
-    raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    raise ArgumentError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
 def _float_input(x: Any, op: str) -> Tensor:
     if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: the input must be a Tensor, got {type(x).__name__}")
+        raise ArgumentTypeError(f"{op}: the input must be a Tensor, got {type(x).__name__}")
     if x.dtype.kind != "f":
         raise DtypeError(f"{op}: the input must be floating point, got {x.dtype} (shape {tuple(x.shape)})")
     return x
@@ -83,7 +84,7 @@ def cross_entropy(logits: Tensor, targets: Any, ignore_index: int = -100, reduct
     if logits.ndim < 2:
         raise ShapeError(f"{op}: logits must be (N, C) or (N, C, d1, ...), got shape {tuple(logits.shape)}")
     if isinstance(label_smoothing, bool) or not 0.0 <= float(label_smoothing) <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+        raise ArgumentError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
     eps = float(label_smoothing)
     n, c = logits.shape[0], logits.shape[1]
     expected = (n,) + tuple(logits.shape[2:])
@@ -113,7 +114,7 @@ def cross_entropy(logits: Tensor, targets: Any, ignore_index: int = -100, reduct
     keep = t != ignore_index
     bad = keep & ((t < 0) | (t >= c))
     if bool(bad.any()):
-        raise ValueError(f"{op}: target {int(t[bad][0])} is out of range for {c} classes "
+        raise ArgumentError(f"{op}: target {int(t[bad][0])} is out of range for {c} classes "
                          f"(and is not ignore_index={ignore_index})")
     safe = xp.where(keep, t, 0)                       # any valid class; its loss is masked away
     logp = logits.log_softmax(axis=1)

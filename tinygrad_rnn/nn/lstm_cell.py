@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from ..errors import ArgumentError
 from ..dtypes import as_dtype
 from .. import backend
 from ..tensor import Tensor
@@ -90,16 +91,16 @@ class LSTMCell(RNNCellBase):
         param = partial(self.new_parameter, dtype=dtype, device=device)
         H, P = hidden_size, proj_size
         if not 0 <= P < H:
-            raise ValueError(f"LSTMCell: proj_size must be in [0, hidden_size) = [0, {H}), got {P}")
+            raise ArgumentError(f"LSTMCell: proj_size must be in [0, hidden_size) = [0, {H}), got {P}")
         if not forget_gate and (forget_bias != 0.0 or unit_forget_bias):
-            raise ValueError("LSTMCell: forget_bias and unit_forget_bias need a forget gate (forget_gate=True)")
+            raise ArgumentError("LSTMCell: forget_bias and unit_forget_bias need a forget gate (forget_gate=True)")
         if unit_forget_bias and not bias:
-            raise ValueError("LSTMCell: unit_forget_bias=True needs bias=True")
+            raise ArgumentError("LSTMCell: unit_forget_bias=True needs bias=True")
         for key, clip in (("cell_clip", cell_clip), ("proj_clip", proj_clip)):
             if clip is not None and (isinstance(clip, bool) or not clip > 0):
-                raise ValueError(f"LSTMCell: {key} must be a positive number or None, got {clip!r}")
+                raise ArgumentError(f"LSTMCell: {key} must be a positive number or None, got {clip!r}")
         if proj_clip is not None and P == 0:
-            raise ValueError("LSTMCell: proj_clip clips the projection, so it needs proj_size > 0")
+            raise ArgumentError("LSTMCell: proj_clip clips the projection, so it needs proj_size > 0")
         self.cell_clip = None if cell_clip is None else float(cell_clip)
         self.proj_clip = None if proj_clip is None else float(proj_clip)
         self.proj_size = P
@@ -156,7 +157,7 @@ class LSTMCell(RNNCellBase):
         cell's own (None means the cell's)."""
         state = self.init_state(batch_size)
         if dtype is not None and state.h.dtype != as_dtype(dtype):
-            raise ValueError(f"LSTMCell.zero_state: dtype {dtype} differs from the cell's parameters "
+            raise ArgumentError(f"LSTMCell.zero_state: dtype {dtype} differs from the cell's parameters "
                              f"({state.h.dtype}); convert the cell with .astype(...) first")
         return state
 

@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ..errors import ArgumentTypeError, StateError, UnsupportedError
 from .. import backend
 from ..dtypes import as_dtype
 from ..dtypes import device_or_dtype as device_or_dtype_of
@@ -51,7 +52,7 @@ class Module:
     # -- registration by attribute assignment --
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
-            raise TinygradRNNError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
+            raise StateError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
         if isinstance(value, Parameter):
@@ -72,12 +73,12 @@ class Module:
 
     # -- calling --
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+        raise UnsupportedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         for value in (*args, *kwargs.values()):
             if _is_torch_tensor(value):   # would fail deep inside with "expected Tensor, got Tensor"
-                raise TypeError(f"{type(self).__name__}: got torch.Tensor; convert it with tg.tensor(t)")
+                raise ArgumentTypeError(f"{type(self).__name__}: got torch.Tensor; convert it with tg.tensor(t)")
         return self.forward(*args, **kwargs)
 
     # -- walking the tree --
@@ -134,7 +135,7 @@ class Module:
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
         if strict and (missing or unexpected):
-            raise TinygradRNNError(f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
+            raise StateError(f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
                                    f"unexpected keys {unexpected}")
         staged = {}
         for key, value in state.items():
@@ -159,7 +160,7 @@ class Module:
         if device_or_dtype is not None:
             dev, dt = device_or_dtype_of(device_or_dtype)
             if (dev is not None and device is not None) or (dt is not None and dtype is not None):
-                raise TypeError(f"{type(self).__name__}.to: got the device or the dtype twice")
+                raise ArgumentTypeError(f"{type(self).__name__}.to: got the device or the dtype twice")
             device, dtype = device or dev, dtype if dt is None else dt
         if device is not None:
             self._to_device(device)

@@ -20,6 +20,7 @@ import copy
 import math
 from typing import Any
 
+from ..errors import ArgumentError, ArgumentTypeError
 from ..errors import ShapeError
 from ..modes import name_scope
 from ..ops.shape import cat, stack
@@ -69,10 +70,10 @@ class Recurrent(Module):
                  name: str | None = None) -> None:
         super().__init__()
         if not isinstance(cell, RNNCellBase):
-            raise TypeError(f"Recurrent: cell must be an RNNCellBase, got {type(cell).__name__}")
+            raise ArgumentTypeError(f"Recurrent: cell must be an RNNCellBase, got {type(cell).__name__}")
         for key, p in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
             if not 0.0 <= p < 1.0:
-                raise ValueError(f"Recurrent: {key} must be in [0, 1), got {p!r}")
+                raise ArgumentError(f"Recurrent: {key} must be in [0, 1), got {p!r}")
         self.cell = cell
         self.zero_output_for_mask = zero_output_for_mask
         self.return_sequences, self.return_state = return_sequences, return_state
@@ -186,21 +187,21 @@ class Bidirectional(Module):
                  backward_layer: Recurrent | None = None) -> None:
         super().__init__()
         if not isinstance(layer, Recurrent):
-            raise TypeError(f"Bidirectional: layer must be a Recurrent layer, got {type(layer).__name__}")
+            raise ArgumentTypeError(f"Bidirectional: layer must be a Recurrent layer, got {type(layer).__name__}")
         if merge_mode not in self.merge_modes:
-            raise ValueError(f"Bidirectional: merge_mode must be one of {self.merge_modes}, got {merge_mode!r}")
+            raise ArgumentError(f"Bidirectional: merge_mode must be one of {self.merge_modes}, got {merge_mode!r}")
         if backward_layer is None:
             backward_layer = copy.deepcopy(layer)
             backward_layer.go_backwards = not layer.go_backwards
             backward_layer.states = None
             _fresh_weights(backward_layer.cell)
         elif not isinstance(backward_layer, Recurrent):
-            raise TypeError(f"Bidirectional: backward_layer must be a Recurrent layer, got {type(backward_layer).__name__}")
+            raise ArgumentTypeError(f"Bidirectional: backward_layer must be a Recurrent layer, got {type(backward_layer).__name__}")
         if backward_layer.go_backwards == layer.go_backwards:
-            raise ValueError("Bidirectional: backward_layer must have the opposite go_backwards of layer")
+            raise ArgumentError("Bidirectional: backward_layer must have the opposite go_backwards of layer")
         for key in ("return_sequences", "return_state"):
             if getattr(backward_layer, key) != getattr(layer, key):
-                raise ValueError(f"Bidirectional: layer and backward_layer disagree on {key}")
+                raise ArgumentError(f"Bidirectional: layer and backward_layer disagree on {key}")
         for sub in (layer, backward_layer):
             sub.zero_output_for_mask = sub.return_sequences     # as Keras forces it
         self.forward_layer = layer

@@ -27,6 +27,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Callable
 
+from ..errors import ArgumentError, ArgumentTypeError
 from ..errors import ShapeError
 from ..modes import name_scope
 from ..ops.shape import stack
@@ -67,9 +68,9 @@ class RNNBase(Module):
         super().__init__()
         kind = type(self).__name__
         if not isinstance(num_layers, int) or num_layers < 1:
-            raise ValueError(f"{kind}: num_layers must be a positive int, got {num_layers!r}")
+            raise ArgumentError(f"{kind}: num_layers must be a positive int, got {num_layers!r}")
         if not 0.0 <= float(dropout) <= 1.0 or isinstance(dropout, bool):
-            raise ValueError(f"{kind}: dropout must be a probability in [0, 1], got {dropout!r}")
+            raise ArgumentError(f"{kind}: dropout must be a probability in [0, 1], got {dropout!r}")
         if dropout > 0 and num_layers == 1:
             warnings.warn(f"{kind}: dropout={dropout} acts between stacked layers only, so it does "
                           f"nothing with num_layers=1", stacklevel=3)
@@ -85,7 +86,7 @@ class RNNBase(Module):
             for direction in range(self.num_directions):
                 c = cell(width, hidden_size, **cell_kwargs)
                 if not isinstance(c, RNNCellBase):
-                    raise TypeError(f"{kind}: cell= must build an RNNCellBase, got {type(c).__name__}")
+                    raise ArgumentTypeError(f"{kind}: cell= must build an RNNCellBase, got {type(c).__name__}")
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
                 for pname, p in _torch_ordered(c.named_parameters()):
                     setattr(self, pname.replace(".", "_") + suffix, p)
@@ -94,10 +95,10 @@ class RNNBase(Module):
         # a plain list, not sub-modules: the parameters are registered above, once, by flat name
         self.cells = cells
         if fused not in (True, False, "auto"):
-            raise ValueError(f"{kind}: fused must be True, False or 'auto', got {fused!r}")
+            raise ArgumentError(f"{kind}: fused must be True, False or 'auto', got {fused!r}")
         reason = cells[0].fused_unsupported() if fused else None
         if reason and fused is True:
-            raise ValueError(f"{kind}: fused=True runs PyTorch's RNN/LSTM/GRU equations only, and {reason}; "
+            raise ArgumentError(f"{kind}: fused=True runs PyTorch's RNN/LSTM/GRU equations only, and {reason}; "
                              f"use fused=False (or fused='auto') for this cell")
         self.fused = bool(fused) and reason is None
 
@@ -217,7 +218,7 @@ class RNN(RNNBase):
                  cell: Callable[..., RNNCellBase] | None = None, name: str | None = None,
                  **cell_kwargs: Any) -> None:
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}; use 'tanh' or 'relu'")
+            raise ArgumentError(f"RNN: unknown nonlinearity {nonlinearity!r}; use 'tanh' or 'relu'")
         if cell is None:
             from .rnn_cell import RNNCell
             cell = RNNCell
@@ -244,9 +245,9 @@ class LSTM(RNNBase):
                  proj_size: int = 0, *, cell: Callable[..., RNNCellBase] | None = None,
                  name: str | None = None, **cell_kwargs: Any) -> None:
         if not isinstance(proj_size, int) or proj_size < 0:
-            raise ValueError(f"LSTM: proj_size must be a non-negative int, got {proj_size!r}")
+            raise ArgumentError(f"LSTM: proj_size must be a non-negative int, got {proj_size!r}")
         if proj_size >= hidden_size:
-            raise ValueError(f"LSTM: proj_size ({proj_size}) must be smaller than hidden_size ({hidden_size})")
+            raise ArgumentError(f"LSTM: proj_size ({proj_size}) must be smaller than hidden_size ({hidden_size})")
         if cell is None:
             from .lstm_cell import LSTMCell
             cell = LSTMCell

@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from ..errors import ArgumentError
 from ..tensor import Tensor
 from . import activations
 from .cell_base import RNNCellBase
@@ -31,7 +32,7 @@ class RNNCell(RNNCellBase):
         super().__init__(input_size, hidden_size)
         param = partial(self.new_parameter, dtype=dtype, device=device)
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+            raise ArgumentError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
         self.act = activations.get(nonlinearity)
         H = hidden_size

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple, Union
 
+from ..errors import ArgumentTypeError
 from ..tensor import Tensor
 
 State = Union[Tensor, tuple, list]
@@ -43,7 +44,7 @@ def map_state(fn: Callable[[Tensor], Any], state: State) -> Any:
         return type(state)(*(map_state(fn, s) for s in state))
     if isinstance(state, (tuple, list)):
         return type(state)(map_state(fn, s) for s in state)
-    raise TypeError(f"map_state: a state is a Tensor or a tuple/list of them, got {type(state).__name__}")
+    raise ArgumentTypeError(f"map_state: a state is a Tensor or a tuple/list of them, got {type(state).__name__}")
 
 
 def detach_state(state: State) -> State:

@@ -44,6 +44,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..errors import ArgumentError
 from .. import backend
 from ..errors import ShapeError
 from ..functional import where
@@ -164,10 +165,10 @@ def run_stack(cells: Sequence[RNNCellBase], inputs: Steps, initial: Any = None, 
     every cell's final state parts (layer-major).
     """
     if masked_output not in ("zeros", "previous"):
-        raise ValueError(f"run_stack: masked_output must be 'zeros' or 'previous', got {masked_output!r}")
+        raise ArgumentError(f"run_stack: masked_output must be 'zeros' or 'previous', got {masked_output!r}")
     D = 2 if bidirectional else 1
     if len(cells) != num_layers * D:
-        raise ValueError(f"run_stack: {num_layers} layer(s) × {D} direction(s) need {num_layers * D} "
+        raise ArgumentError(f"run_stack: {num_layers} layer(s) × {D} direction(s) need {num_layers * D} "
                          f"cells, got {len(cells)}")
     step_masks = None
     if mask is not None:   # one (B, 1) tensor per step, shared by every cell
@@ -302,7 +303,7 @@ def length_mask(lengths: Any, steps: int, batch: int, device: str, who: str) -> 
         raise ShapeError(f"{who}: lengths must be {batch} integers (one per sequence), got "
                          f"{arr.dtype} array of shape {tuple(arr.shape)}")
     if batch and (arr.min() < 1 or arr.max() > steps):
-        raise ValueError(f"{who}: every length must be in 1..{steps} (the padded length), "
+        raise ArgumentError(f"{who}: every length must be in 1..{steps} (the padded length), "
                          f"got {arr.tolist()}")
     if (arr == steps).all():
         return None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from ..errors import ArgumentError
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -28,7 +29,7 @@ class Adagrad(Optimizer):
         super()._check_group(group)
         for key in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             if group[key] < 0:
-                raise ValueError(f"Adagrad: {key} must be >= 0, got {group[key]}")
+                raise ArgumentError(f"Adagrad: {key} must be >= 0, got {group[key]}")
 
     def _update(self, xp: Any, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         if not state:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable
 
+from ..errors import ArgumentError
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -32,9 +33,9 @@ class Adam(Optimizer):
         super()._check_group(group)
         b1, b2 = group["betas"]
         if not (0 <= b1 < 1 and 0 <= b2 < 1):
-            raise ValueError(f"Adam: betas must be in [0, 1), got {group['betas']}")
+            raise ArgumentError(f"Adam: betas must be in [0, 1), got {group['betas']}")
         if group["eps"] < 0 or group["weight_decay"] < 0:
-            raise ValueError(f"Adam: eps ({group['eps']}) and weight_decay ({group['weight_decay']}) must be >= 0")
+            raise ArgumentError(f"Adam: eps ({group['eps']}) and weight_decay ({group['weight_decay']}) must be >= 0")
 
     def _update(self, xp: Any, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         beta1, beta2 = group["betas"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence
 
+from ..errors import ArgumentError, ArgumentTypeError, MissingKeyError
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
@@ -35,7 +36,7 @@ __all__ = ["LRScheduler", "LambdaLR", "StepLR", "ExponentialLR", "CosineAnnealin
 
 def _check_optimizer(optimizer: Any, who: str) -> None:
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"{who}: expected a tinygrad_rnn optimizer, got {type(optimizer).__name__}")
+        raise ArgumentTypeError(f"{who}: expected a tinygrad_rnn optimizer, got {type(optimizer).__name__}")
 
 
 class LRScheduler:
@@ -52,7 +53,7 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"{who}: param_groups[{i}] has no 'initial_lr'; resuming with "
+                    raise MissingKeyError(f"{who}: param_groups[{i}] has no 'initial_lr'; resuming with "
                                    f"last_epoch={last_epoch} needs the optimizer's saved state loaded first")
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
@@ -100,7 +101,7 @@ class LambdaLR(LRScheduler):
         else:
             self.lr_lambdas = list(lr_lambda)
             if len(self.lr_lambdas) != n:
-                raise ValueError(f"LambdaLR: expected {n} lr_lambdas (one per group), got {len(self.lr_lambdas)}")
+                raise ArgumentError(f"LambdaLR: expected {n} lr_lambdas (one per group), got {len(self.lr_lambdas)}")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -116,7 +117,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         if not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
+            raise ArgumentError(f"StepLR: step_size must be a positive int, got {step_size!r}")
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -150,7 +151,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:  # noqa: N803
         if T_max <= 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max!r}")
+            raise ArgumentError(f"CosineAnnealingLR: T_max must be positive, got {T_max!r}")
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
@@ -182,15 +183,15 @@ class ReduceLROnPlateau:
                  min_lr: float | Sequence[float] = 0.0, eps: float = 1e-8) -> None:
         _check_optimizer(optimizer, "ReduceLROnPlateau")
         if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau: factor must be < 1, got {factor}")
+            raise ArgumentError(f"ReduceLROnPlateau: factor must be < 1, got {factor}")
         if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
+            raise ArgumentError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+            raise ArgumentError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
         n = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != n:
-                raise ValueError(f"ReduceLROnPlateau: expected {n} min_lrs (one per group), got {len(min_lr)}")
+                raise ArgumentError(f"ReduceLROnPlateau: expected {n} min_lrs (one per group), got {len(min_lr)}")
             self.min_lrs = list(min_lr)
         else:
             self.min_lrs = [min_lr] * n

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..errors import ArgumentError, ArgumentTypeError
 from .. import backend
 from ..errors import ShapeError, TinygradRNNError
 from ..modes import no_grad
@@ -39,11 +40,11 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
-            raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors (e.g. "
+            raise ArgumentTypeError(f"{type(self).__name__}: params must be an iterable of tensors (e.g. "
                             f"model.parameters()) or of dicts, got a single Tensor; wrap it in a list")
         params = list(params)
         if not params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+            raise ArgumentError(f"{type(self).__name__}: got an empty parameter list")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
@@ -58,16 +59,16 @@ class Optimizer:
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"{type(self).__name__}: parameters must be Tensors, got {type(p).__name__}")
+                raise ArgumentTypeError(f"{type(self).__name__}: parameters must be Tensors, got {type(p).__name__}")
             if not p.is_leaf:
-                raise ValueError(f"{type(self).__name__}: can only optimize leaf tensors; got one made "
+                raise ArgumentError(f"{type(self).__name__}: can only optimize leaf tensors; got one made "
                                  f"by op {p.op!r} (shape {tuple(p.shape)})")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
-            raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
+            raise ArgumentError(f"{type(self).__name__}: a parameter appears in more than one group")
         unknown = set(group) - set(self.defaults) - {"params"}
         if unknown:
-            raise TypeError(f"{type(self).__name__}: unknown option(s) {sorted(unknown)}; "
+            raise ArgumentTypeError(f"{type(self).__name__}: unknown option(s) {sorted(unknown)}; "
                             f"known: {sorted(self.defaults)}")
         full = {**self.defaults, **group, "params": params}
         self._check_group(full)
@@ -76,7 +77,7 @@ class Optimizer:
     def _check_group(self, group: dict[str, Any]) -> None:
         """Subclasses reject bad hyperparameters here, with a message naming them."""
         if group["lr"] < 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate {group['lr']}")
+            raise ArgumentError(f"{type(self).__name__}: invalid learning rate {group['lr']}")
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``grad = None``, as PyTorch's default)."""
@@ -140,22 +141,22 @@ class Optimizer:
         try:
             saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
         except (KeyError, TypeError):
-            raise TinygradRNNError(f"{name}.load_state_dict: expected a dict with 'state' and "
+            raise ArgumentError(f"{name}.load_state_dict: expected a dict with 'state' and "
                                    f"'param_groups' (from optimizer.state_dict())") from None
         if len(saved_groups) != len(self.param_groups):
-            raise TinygradRNNError(f"{name}.load_state_dict: the saved state has {len(saved_groups)} "
+            raise ArgumentError(f"{name}.load_state_dict: the saved state has {len(saved_groups)} "
                                    f"parameter group(s), this optimizer has {len(self.param_groups)}")
         params: dict[int, Tensor] = {}
         for saved, group in zip(saved_groups, self.param_groups):
             if len(saved["params"]) != len(group["params"]):
-                raise TinygradRNNError(f"{name}.load_state_dict: a saved group has {len(saved['params'])} "
+                raise ArgumentError(f"{name}.load_state_dict: a saved group has {len(saved['params'])} "
                                        f"parameters, this optimizer's has {len(group['params'])}")
             params.update({int(i): p for i, p in zip(saved["params"], group["params"])})
         new_state: dict[Tensor, dict[str, Any]] = {}
         for key, entries in saved_state.items():
             p = params.get(int(key))
             if p is None:
-                raise TinygradRNNError(f"{name}.load_state_dict: state for parameter {key}, which no group holds")
+                raise ArgumentError(f"{name}.load_state_dict: state for parameter {key}, which no group holds")
             restored = {}
             for k, v in entries.items():
                 if backend.is_array(v) or isinstance(v, (list, Tensor)):

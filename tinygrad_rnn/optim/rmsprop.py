@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from ..errors import ArgumentError
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -34,7 +35,7 @@ class RMSprop(Optimizer):
         super()._check_group(group)
         for key in ("alpha", "eps", "weight_decay", "momentum"):
             if group[key] < 0:
-                raise ValueError(f"RMSprop: {key} must be >= 0, got {group[key]}")
+                raise ArgumentError(f"RMSprop: {key} must be >= 0, got {group[key]}")
 
     def _update(self, xp: Any, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         alpha = group["alpha"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from ..errors import ArgumentError
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -27,10 +28,10 @@ class SGD(Optimizer):
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
         if group["momentum"] < 0 or group["weight_decay"] < 0:
-            raise ValueError(f"SGD: momentum ({group['momentum']}) and weight_decay "
+            raise ArgumentError(f"SGD: momentum ({group['momentum']}) and weight_decay "
                              f"({group['weight_decay']}) must be >= 0")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
+            raise ArgumentError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
 
     def _update(self, xp: Any, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         if group["weight_decay"]:

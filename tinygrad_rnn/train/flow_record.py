@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..errors import ArgumentError, MissingFileError
 from .. import backend
 from ..tensor import Tensor
 from ..viz.grads import _graph_tensors
@@ -108,7 +109,7 @@ def read_flow(path: str | Path) -> list[dict[str, Any]]:
     """Every snapshot in ``flow.jsonl``, in step order (a resumed run's repeats: the last wins)."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: record a run with tinygrad-rnn train ... --record-flow N")
+        raise MissingFileError(f"{path} does not exist: record a run with tinygrad-rnn train ... --record-flow N")
     by_step: dict[int, dict[str, Any]] = {}
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -117,7 +118,7 @@ def read_flow(path: str | Path) -> list[dict[str, Any]]:
             snap = json.loads(line)
             by_step[int(snap["step"])] = snap
         except (ValueError, KeyError, TypeError) as e:
-            raise ValueError(f"{path}, line {n}: not a flow snapshot ({e})") from None
+            raise ArgumentError(f"{path}, line {n}: not a flow snapshot ({e})") from None
     return [by_step[s] for s in sorted(by_step)]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ArgumentError
 from .. import backend
 from ..modes import no_grad
 from ..tensor import Tensor
@@ -25,20 +26,20 @@ def sample_text(model: SequenceModel, vocab: str, prime: str | None, length: int
     prime (or ``None`` with a vocabulary that lacks them, e.g. a lowercase corpus) starts from
     one character drawn uniformly from the vocabulary with the same ``seed``."""
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
-        raise ValueError(f"sample: temperature must be a positive number, got {temperature!r}")
+        raise ArgumentError(f"sample: temperature must be a positive number, got {temperature!r}")
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
-        raise ValueError(f"sample: length must be an int >= 0, got {length!r}")
+        raise ArgumentError(f"sample: length must be an int >= 0, got {length!r}")
     if not isinstance(vocab, str) or (prime is not None and not isinstance(prime, str)):
-        raise ValueError(f"sample: vocab and prime must be strings, got {type(vocab).__name__} and "
+        raise ArgumentError(f"sample: vocab and prime must be strings, got {type(vocab).__name__} and "
                          f"{type(prime).__name__}")
     if not vocab:
-        raise ValueError("sample: the model's vocabulary is empty")
+        raise ArgumentError("sample: the model's vocabulary is empty")
     stoi = {ch: i for i, ch in enumerate(vocab)}
     if prime is None:
         prime = DEFAULT_PRIME if all(ch in stoi for ch in DEFAULT_PRIME) else ""
     unknown = sorted({ch for ch in prime if ch not in stoi})
     if unknown:
-        raise ValueError(f"sample: the prime contains characters the model never saw: {unknown!r}")
+        raise ArgumentError(f"sample: the prime contains characters the model never saw: {unknown!r}")
     rng = np.random.default_rng(seed)
     if not prime:
         prime = vocab[int(rng.integers(len(vocab)))]

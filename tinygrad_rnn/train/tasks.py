@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ArgumentError
 from .. import backend
 from ..data import adding, copy_task, reber
 from ..data.digits import load_digits
@@ -82,7 +83,7 @@ class AddingTask(Task):
 
     def __init__(self, seed: int = 0, device: str = "cpu", T: int = 30, variant: str = "1997", **kw: Any) -> None:
         if variant not in ("1997", "simple"):
-            raise ValueError(f"adding: variant must be '1997' or 'simple', got {variant!r}")
+            raise ArgumentError(f"adding: variant must be '1997' or 'simple', got {variant!r}")
         super().__init__(seed, device, T=T, variant=variant)
         self.T, self.variant = T, variant
         self.test = self._draw(self.TEST_SIZE, np.random.default_rng(seed + 1_000_003))
@@ -251,7 +252,7 @@ class MnistTask(_ImageRows):
 
     def __init__(self, seed: int = 0, device: str = "cpu", data: str | None = None, **kw: Any) -> None:
         if not data:
-            raise ValueError("mnist needs --data DIR: a folder with the four MNIST IDX files "
+            raise ArgumentError("mnist needs --data DIR: a folder with the four MNIST IDX files "
                              "(train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-...)")
         super().__init__(seed, device, data=data)
         m = load_mnist(data)
@@ -273,7 +274,7 @@ class CharLMTask(Task):
         super().__init__(seed, device, data=data, bptt=bptt, embedding=embedding)
         self.corpus = CharCorpus.from_file(data) if data else CharCorpus.python_docs()
         if len(self.corpus.valid) <= bptt:
-            raise ValueError(f"charlm: the validation text ({len(self.corpus.valid)} characters, the last 10% of "
+            raise ArgumentError(f"charlm: the validation text ({len(self.corpus.valid)} characters, the last 10% of "
                              f"{data or 'the corpus'}) is shorter than --bptt {bptt} + 1; use a longer text or a "
                              f"smaller --bptt")
         self.vocab_size = self.input_size = self.output_size = self.corpus.vocab_size
@@ -348,5 +349,5 @@ TASKS: dict[str, type[Task]] = {t.name: t for t in (AddingTask, ReberTask, CopyT
 
 def make_task(name: str, **options: Any) -> Task:
     if name not in TASKS:
-        raise ValueError(f"unknown task {name!r}; choose from {', '.join(TASKS)}")
+        raise ArgumentError(f"unknown task {name!r}; choose from {', '.join(TASKS)}")
     return TASKS[name](**options)

@@ -26,6 +26,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..errors import ArgumentError
 from .graph import INPUT, INTERMEDIATE, OP, OUTPUT, PARAMETER, Edge, Graph, Node, group_key
 from .heat import LOG10_MAX, LOG10_MIN, NO_GRAD_COLOR, edge_width, format_norm, heat_color, \
     legend_ticks, text_color
@@ -72,16 +73,16 @@ class DotOptions:
 
     def check(self) -> None:
         if self.rankdir not in ("LR", "TB", "RL", "BT"):
-            raise ValueError(f"draw: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {self.rankdir!r}")
+            raise ArgumentError(f"draw: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {self.rankdir!r}")
         if self.params not in PARAM_MODES:
-            raise ValueError(f"draw: params must be one of {', '.join(PARAM_MODES)}, got {self.params!r}")
+            raise ArgumentError(f"draw: params must be one of {', '.join(PARAM_MODES)}, got {self.params!r}")
         if self.states not in STATE_MODES:
-            raise ValueError(f"draw: states must be one of {', '.join(STATE_MODES)}, got {self.states!r}")
+            raise ArgumentError(f"draw: states must be one of {', '.join(STATE_MODES)}, got {self.states!r}")
         if self.tensors not in TENSOR_MODES:
-            raise ValueError(f"draw: tensors must be one of {', '.join(TENSOR_MODES)}, got {self.tensors!r}")
+            raise ArgumentError(f"draw: tensors must be one of {', '.join(TENSOR_MODES)}, got {self.tensors!r}")
         if isinstance(self.steps_per_row, bool) or not isinstance(self.steps_per_row, int) \
                 or self.steps_per_row < 1:
-            raise ValueError(f"draw: steps_per_row must be a positive integer, got {self.steps_per_row!r}")
+            raise ArgumentError(f"draw: steps_per_row must be a positive integer, got {self.steps_per_row!r}")
 
 
 def quote(text: str) -> str:

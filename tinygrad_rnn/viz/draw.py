@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..errors import ArgumentError, MissingDependencyError
 from ..tensor import Tensor
 from .collapse import collapsed_to_dot
 from .dot import PARAM_MODES, DotOptions, graph_to_dot
@@ -58,14 +59,14 @@ def _param_mode(params: Any, module: Any, hide_params: bool) -> tuple[str, Any]:
     if isinstance(params, str):
         mode = params
         if mode not in PARAM_MODES:
-            raise ValueError(f"draw: params must be one of {', '.join(PARAM_MODES)} "
+            raise ArgumentError(f"draw: params must be one of {', '.join(PARAM_MODES)} "
                              f"(or a Module naming them), got {params!r}")
         if hide_params and mode != "hidden":
-            raise ValueError(f"draw: hide_params=True contradicts params={mode!r}; give one of them")
+            raise ArgumentError(f"draw: hide_params=True contradicts params={mode!r}; give one of them")
         names = module
     else:
         if params is not None and module is not None:
-            raise ValueError("draw: give the Module that names the parameters once, as module= "
+            raise ArgumentError("draw: give the Module that names the parameters once, as module= "
                              "(params= takes 'stubs', 'shared' or 'hidden')")
         mode, names = "stubs", module if module is not None else params
     return ("hidden" if hide_params else mode), names
@@ -81,7 +82,7 @@ def draw(roots: Tensor | Sequence[Tensor], **options: Any) -> Any:
     try:
         import graphviz  # noqa: PLC0415  (optional extra)
     except ImportError:
-        raise ImportError("tg.viz.draw needs the graphviz Python package: pip install graphviz "
+        raise MissingDependencyError("tg.viz.draw needs the graphviz Python package: pip install graphviz "
                           "(tg.viz.to_dot gives the DOT text without it)") from None
     text = to_dot(roots, **options)
     g = graphviz.Digraph(name="G")

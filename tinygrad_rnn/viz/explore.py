@@ -29,6 +29,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from ..errors import ArgumentError, ArgumentTypeError
 from ..tensor import Tensor
 from .graph import build_graph
 from .grads import backward_with_grads
@@ -75,7 +76,7 @@ class Explorer:
         """Write the page to ``path`` (UTF-8) and return the path."""
         path = Path(path)
         if path.suffix.lower() not in (".html", ".htm"):
-            raise ValueError(f"Explorer.save: the page is HTML, give a path ending in .html, got {str(path)!r}")
+            raise ArgumentError(f"Explorer.save: the page is HTML, give a path ending in .html, got {str(path)!r}")
         path.write_text(self.html(), encoding="utf-8")
         return path
 
@@ -176,7 +177,7 @@ def _as_root_list(roots: Roots, what: str) -> list[Tensor]:
     items = [roots] if isinstance(roots, Tensor) else list(roots)
     bad = [type(r).__name__ for r in items if not isinstance(r, Tensor)]
     if not items or bad:
-        raise TypeError(f"explore: {what} must be a Tensor or a list of Tensors, got {bad or 'nothing'}")
+        raise ArgumentTypeError(f"explore: {what} must be a Tensor or a list of Tensors, got {bad or 'nothing'}")
     return items
 
 
@@ -188,7 +189,7 @@ def _ensure_grads(roots: list[Tensor], label: str) -> None:
         for r in roots[1:]:
             total = total.sum() + r.sum()
         if total.data.size != 1:
-            raise ValueError(f"explore: {label}: the root has shape {tuple(total.shape)}; give a scalar "
+            raise ArgumentError(f"explore: {label}: the root has shape {tuple(total.shape)}; give a scalar "
                              f"loss, or run tg.viz.backward_with_grads(root, gradient) first")
         backward_with_grads(total)
 
@@ -199,11 +200,11 @@ def _run_lanes(label: str, roots: Roots, store: TemplateStore, params: Any) -> l
     graph = build_graph(items, params=params)
     lanes = build_lanes(graph, label, store, cells_of(params) if params is not None else [])
     if not lanes:
-        raise ValueError(f"explore: {label}: the graph has no time steps (ops recorded under a "
+        raise ArgumentError(f"explore: {label}: the graph has no time steps (ops recorded under a "
                          f"'t=N' name scope); run the cell with tg.viz.unroll_cell or a layer")
     reached = [v for lane in lanes for vs in lane.norms.values() for v in vs if v is not None]
     if not reached:
-        raise ValueError(f"explore: {label}: no gradients on the graph's state tensors. A plain "
+        raise ArgumentError(f"explore: {label}: no gradients on the graph's state tensors. A plain "
                          f"loss.backward() keeps gradients on leaves only: call "
                          f"tg.viz.backward_with_grads(loss) instead (or pass the loss before any backward)")
     return lanes
@@ -223,13 +224,13 @@ def explore(roots: Roots, *, title: str | None = None,
     timelines (25 steps a row: T = 100 fits a 1280 px window).
     """
     if steps_per_row < 1:
-        raise ValueError(f"explore: steps_per_row must be positive, got {steps_per_row}")
+        raise ArgumentError(f"explore: steps_per_row must be positive, got {steps_per_row}")
     runs: list[tuple[str, Roots]] = [(label or _default_label(roots), roots)]
     if compare is not None:
         runs += list(compare.items()) if isinstance(compare, Mapping) else list(compare)
     labels = [r[0] for r in runs]
     if len(set(labels)) != len(labels):
-        raise ValueError(f"explore: run labels must differ, got {labels}")
+        raise ArgumentError(f"explore: run labels must differ, got {labels}")
     store = TemplateStore()
     lanes: list[Lane] = []
     for run_label, run_roots in runs:
@@ -267,14 +268,14 @@ def explore_run(run_dirs: str | Path | Sequence[str | Path], *, title: str | Non
     from ..train.flow_record import FLOW_FILE, read_flow, read_losses
     dirs = [Path(run_dirs)] if isinstance(run_dirs, (str, Path)) else [Path(d) for d in run_dirs]
     if not dirs:
-        raise ValueError("explore_run: give at least one run folder")
+        raise ArgumentError("explore_run: give at least one run folder")
     per_run: list[dict[int, dict[str, Any]]] = []
     losses: dict[str, list[list[float | None]]] = {}
     labels: list[str] = []
     for d in dirs:
         snaps = read_flow(d / FLOW_FILE)
         if not snaps:
-            raise ValueError(f"explore --run: {d / FLOW_FILE} holds no snapshots")
+            raise ArgumentError(f"explore --run: {d / FLOW_FILE} holds no snapshots")
         run_labels = list(snaps[0]["lanes"])
         if any(lab in labels for lab in run_labels):       # two runs of one configuration
             rename = {lab: f"{lab} ({d.name})" for lab in run_labels}
@@ -286,7 +287,7 @@ def explore_run(run_dirs: str | Path | Sequence[str | Path], *, title: str | Non
         losses[" + ".join(run_labels)] = read_losses(d)
     common = sorted(set.intersection(*(set(r) for r in per_run)))
     if not common:
-        raise ValueError(f"explore --run: the runs share no snapshot step ({', '.join(map(str, dirs))}); "
+        raise ArgumentError(f"explore --run: the runs share no snapshot step ({', '.join(map(str, dirs))}); "
                          f"record them with the same --record-flow N")
     snapshots = []
     for step in common:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..errors import ArgumentError, MissingDependencyError
 from .. import backend
 from ..nn.cell_base import RNNCellBase
 from ..tensor import Tensor
@@ -83,10 +84,10 @@ def jacobian_norms(cell: RNNCellBase, inputs: Tensor, state: Any = None, wrt: st
     value; ``"fro"`` the Frobenius norm. The last step gives ∂h_T/∂h_T = I: norm 1.
     """
     if norm not in ("spectral", "fro"):
-        raise ValueError(f"jacobian_norms: norm must be 'spectral' or 'fro', got {norm!r}")
+        raise ArgumentError(f"jacobian_norms: norm must be 'spectral' or 'fro', got {norm!r}")
     names = cell.state_names
     if wrt not in names:
-        raise ValueError(f"jacobian_norms: wrt must be one of {names} for {type(cell).__name__}, got {wrt!r}")
+        raise ArgumentError(f"jacobian_norms: wrt must be one of {names} for {type(cell).__name__}, got {wrt!r}")
     states, last = unroll_cell(cell, inputs, state)
     k_part = names.index(wrt)
     h_T = cell.output(last)
@@ -123,9 +124,9 @@ def plot_gradient_flow(flows: Sequence[GradientFlow], path: str | None = None,
     try:
         from matplotlib.figure import Figure  # noqa: PLC0415  (optional extra)
     except ImportError:
-        raise ImportError("plot_gradient_flow needs matplotlib: pip install matplotlib") from None
+        raise MissingDependencyError("plot_gradient_flow needs matplotlib: pip install matplotlib") from None
     if not flows:
-        raise ValueError("plot_gradient_flow: give at least one GradientFlow")
+        raise ArgumentError("plot_gradient_flow: give at least one GradientFlow")
     fig = Figure(figsize=(8, 4.5), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
     colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]

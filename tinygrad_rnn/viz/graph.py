@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
+from ..errors import ArgumentTypeError, MissingKeyError
 from .. import backend
 from ..tensor import Function, Tensor
 from .labels import op_label, short_param_name
@@ -72,7 +73,7 @@ class Graph:
         for n in self.nodes:
             if n.name == name:
                 return n
-        raise KeyError(f"no node named {name!r} in the graph")
+        raise MissingKeyError(f"no node named {name!r} in the graph")
 
 
 _STEP = re.compile(r"^t=(-?\d+)$")
@@ -121,7 +122,7 @@ def param_names(params: Any) -> dict[int, str]:
         elif isinstance(item, dict):
             out.update((id(p), n) for n, p in item.items())
         else:
-            raise TypeError(f"draw: params must be a Module or a dict of name -> tensor, "
+            raise ArgumentTypeError(f"draw: params must be a Module or a dict of name -> tensor, "
                             f"got {type(item).__name__}")
     return out
 
@@ -139,7 +140,7 @@ def _as_roots(roots: Tensor | Sequence[Tensor]) -> list[Tensor]:
         items = list(roots)
     bad = [type(r).__name__ for r in items if not isinstance(r, Tensor)]
     if not items or bad:
-        raise TypeError(f"draw: roots must be a Tensor or a list of Tensors, got {bad or 'nothing'}")
+        raise ArgumentTypeError(f"draw: roots must be a Tensor or a list of Tensors, got {bad or 'nothing'}")
     return items
 
 
@@ -254,7 +255,7 @@ def subgraph(graph: Graph, node_ids: Iterable[str]) -> Graph:
     wanted = list(dict.fromkeys(node_ids))
     missing = [i for i in wanted if i not in graph.by_id]
     if missing:
-        raise KeyError(f"subgraph: no node with id {', '.join(map(repr, missing[:5]))} in the graph "
+        raise MissingKeyError(f"subgraph: no node with id {', '.join(map(repr, missing[:5]))} in the graph "
                        f"({len(graph.nodes)} nodes)")
     keep = set(wanted)
     # tensors outside that feed a chosen op (an op outside that makes a chosen tensor is

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from ..errors import ArgumentError, ArgumentTypeError
 from ..errors import TinygradRNNError
 
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -44,7 +45,7 @@ def format_of(path: str | Path, fmt: str | None = None) -> str:
     if f == "gv":
         f = "dot"
     if f not in FORMATS:
-        raise ValueError(f"render: unknown format {f or '(none)'!r} for {str(path)!r}; "
+        raise ArgumentError(f"render: unknown format {f or '(none)'!r} for {str(path)!r}; "
                          f"use one of {', '.join(FORMATS)} (as --format or the file suffix)")
     return f
 
@@ -56,7 +57,7 @@ def dot_source(graph: Any) -> str:
     source = getattr(graph, "source", None)
     if isinstance(source, str):
         return source
-    raise TypeError(f"render: expected DOT text or a graphviz.Digraph, got {type(graph).__name__}")
+    raise ArgumentTypeError(f"render: expected DOT text or a graphviz.Digraph, got {type(graph).__name__}")
 
 
 def render(graph: Any, path: str | Path, format: str | None = None, timeout: float = 120.0) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from ..errors import ArgumentError
 
 CELLS = ("lstm", "gru")
 
@@ -37,7 +38,7 @@ def cell_schematic(cell: str = "lstm", path: str | os.PathLike | None = None, *,
     """
     kind = str(cell).lower()
     if kind not in CELLS:
-        raise ValueError(f"cell_schematic: cell must be one of {CELLS}, got {cell!r}")
+        raise ArgumentError(f"cell_schematic: cell must be one of {CELLS}, got {cell!r}")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
     fig, ax = plt.subplots(figsize=(13.3, 5.2))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ArgumentError
 from ..modes import name_scope
 from ..nn.cell_base import RNNCellBase
 from ..tensor import Tensor
@@ -27,9 +28,9 @@ def unroll_cell(cell: RNNCellBase, inputs: Tensor, state: Any = None, scope: str
     ``scope`` is the outermost scope name (default: the cell's class name, lowercased).
     """
     if inputs.ndim != 3:
-        raise ValueError(f"unroll: inputs must be (T, B, I), got shape {tuple(inputs.shape)}")
+        raise ArgumentError(f"unroll: inputs must be (T, B, I), got shape {tuple(inputs.shape)}")
     if inputs.shape[2] != cell.input_size:
-        raise ValueError(f"unroll: inputs have {inputs.shape[2]} features but the cell expects "
+        raise ArgumentError(f"unroll: inputs have {inputs.shape[2]} features but the cell expects "
                          f"input_size={cell.input_size} (inputs shape {tuple(inputs.shape)})")
     if state is None:
         state = cell.init_state(inputs.shape[1])

@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ...errors import StateError
 from ... import backend
 from ...dtypes import as_dtype, get_default_dtype
 from ...errors import DtypeError, ShapeError
@@ -116,7 +117,7 @@ class Layer(Module):
 
     def _require_built(self, what: str) -> None:
         if not self.built:
-            raise RuntimeError(f"{type(self).__name__}.{what}: the layer has no weights yet; call it on an "
+            raise StateError(f"{type(self).__name__}.{what}: the layer has no weights yet; call it on an "
                                f"input first (Keras layers build on their first call) or call build(input_shape)")
 
     # -- calling --

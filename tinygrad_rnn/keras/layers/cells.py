@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ...errors import ArgumentError
 from ... import backend
 from ...nn import activations
 from .. import activations as keras_activations
@@ -52,7 +53,7 @@ class KerasCell(RNNCellBase):
         self.use_bias = use_bias
         self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
         if implementation not in (1, 2):
-            raise ValueError(f"{type(self).__name__}: implementation must be 1 or 2, got {implementation!r}")
+            raise ArgumentError(f"{type(self).__name__}: implementation must be 1 or 2, got {implementation!r}")
         # Keras: recurrent dropout needs one mask per gate, so it forces implementation 1
         self.implementation = 1 if self.recurrent_dropout > 0 else implementation
         self._dp: list[Tensor] | None = None

@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from ...errors import ArgumentError
 from ... import backend
 from ...errors import DtypeError, ShapeError
 from ...nn import activations
@@ -31,7 +32,7 @@ class Dense(Layer):
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"Dense: units must be a positive int, got {units!r}")
+            raise ArgumentError(f"Dense: units must be a positive int, got {units!r}")
         self.units = int(units)
         self.activation = keras_activations.get(activation, "activation")
         self.use_bias = use_bias
@@ -75,7 +76,7 @@ class Embedding(Layer):
                  **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if input_dim <= 0 or output_dim <= 0:
-            raise ValueError(f"Embedding: input_dim and output_dim must be positive, got {input_dim}, {output_dim}")
+            raise ArgumentError(f"Embedding: input_dim and output_dim must be positive, got {input_dim}, {output_dim}")
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.mask_zero, self.input_length = mask_zero, input_length
         self._options = (embeddings_initializer, embeddings_regularizer, embeddings_constraint)
@@ -110,7 +111,7 @@ class Embedding(Layer):
         idx = backend.to_device(idx, self.embeddings.device)       # host ids index a GPU table too
         if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= self.input_dim):
             bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
-            raise ValueError(f"Embedding({self.input_dim}, {self.output_dim}): id {bad} is out of range; "
+            raise ArgumentError(f"Embedding({self.input_dim}, {self.output_dim}): id {bad} is out of range; "
                              f"ids must be in [0, {self.input_dim - 1}]")
         return self.embeddings[idx]
 

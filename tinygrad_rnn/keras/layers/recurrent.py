@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ...errors import ArgumentError
 from ...errors import ShapeError
 from ...modes import name_scope
 from ...nn.state import detach_state, state_parts
@@ -66,10 +67,10 @@ class RNN(Layer):
         super().__init__(name=name, dtype=dtype, activity_regularizer=activity_regularizer)
         kind = type(self).__name__
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
-            raise ValueError(f"{kind}: units must be a positive int, got {units!r}")
+            raise ArgumentError(f"{kind}: units must be a positive int, got {units!r}")
         for key, p in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
             if not 0.0 <= p <= 1.0:
-                raise ValueError(f"{kind}: {key} must be in [0, 1], got {p!r}")
+                raise ArgumentError(f"{kind}: {key} must be in [0, 1], got {p!r}")
         self.units = int(units)
         self.use_bias = use_bias
         self.kernel_initializer, self.recurrent_initializer = kernel_initializer, recurrent_initializer
@@ -84,7 +85,7 @@ class RNN(Layer):
         self.unroll = unroll              # always unrolled here: a Python loop over the steps
         self.zero_output_for_mask = zero_output_for_mask
         if fused not in (True, False, "auto"):
-            raise ValueError(f"{kind}: fused must be True, False or 'auto', got {fused!r}")
+            raise ArgumentError(f"{kind}: fused must be True, False or 'auto', got {fused!r}")
         self.fused = fused
         self._cell_options = dict(activation=activation, recurrent_activation=recurrent_activation,
                                   use_bias=use_bias, dropout=dropout, recurrent_dropout=recurrent_dropout,
@@ -135,7 +136,7 @@ class RNN(Layer):
         zeros_out = keep is None or self.zero_output_for_mask
         fused = bool(self.fused) and zeros_out
         if self.fused is True and (not zeros_out or cell.fused_unsupported() is not None):
-            raise ValueError(f"{kind}: fused=True, but this call runs step by step: "
+            raise ArgumentError(f"{kind}: fused=True, but this call runs step by step: "
                              f"{cell.fused_unsupported() or 'masked steps repeat the last output'}; "
                              f"use fused='auto'")
         try:

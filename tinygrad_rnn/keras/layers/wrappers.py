@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ...errors import ArgumentError, ArgumentTypeError
 from ...errors import ShapeError
 from ...ops.shape import cat
 from ...tensor import Tensor
@@ -36,23 +37,23 @@ class Bidirectional(Layer):
                  backward_layer: RNN | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not isinstance(layer, RNN):
-            raise TypeError(f"Bidirectional: layer must be a recurrent layer (LSTM, GRU, SimpleRNN), "
+            raise ArgumentTypeError(f"Bidirectional: layer must be a recurrent layer (LSTM, GRU, SimpleRNN), "
                             f"got {type(layer).__name__}")
         if merge_mode not in self.merge_modes:
-            raise ValueError(f"Bidirectional: merge_mode must be one of {self.merge_modes}, got {merge_mode!r}")
+            raise ArgumentError(f"Bidirectional: merge_mode must be one of {self.merge_modes}, got {merge_mode!r}")
         if layer.built:
-            raise ValueError("Bidirectional: wrap a layer that has not been called yet (it builds with the wrapper)")
+            raise ArgumentError("Bidirectional: wrap a layer that has not been called yet (it builds with the wrapper)")
         if backward_layer is None:
             backward_layer = copy.deepcopy(layer)
             backward_layer.go_backwards = not layer.go_backwards
             backward_layer.name = "backward_" + layer.name
         elif not isinstance(backward_layer, RNN):
-            raise TypeError(f"Bidirectional: backward_layer must be a recurrent layer, got {type(backward_layer).__name__}")
+            raise ArgumentTypeError(f"Bidirectional: backward_layer must be a recurrent layer, got {type(backward_layer).__name__}")
         if backward_layer.go_backwards == layer.go_backwards:
-            raise ValueError("Bidirectional: backward_layer must have the opposite go_backwards of layer")
+            raise ArgumentError("Bidirectional: backward_layer must have the opposite go_backwards of layer")
         for key in ("return_sequences", "return_state", "stateful"):
             if getattr(backward_layer, key) != getattr(layer, key):
-                raise ValueError(f"Bidirectional: layer and backward_layer disagree on {key}")
+                raise ArgumentError(f"Bidirectional: layer and backward_layer disagree on {key}")
         layer.name = layer.name if layer.name.startswith("forward_") else "forward_" + layer.name
         for sub in (layer, backward_layer):
             sub.zero_output_for_mask = sub.return_sequences    # as Keras forces it

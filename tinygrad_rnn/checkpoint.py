@@ -41,7 +41,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from . import backend
-from .errors import CheckpointError
+from .errors import ArgumentTypeError, CheckpointError
 from .tensor import Tensor
 
 __all__ = ["save", "load", "read_header", "CheckpointError", "FORMAT", "VERSION"]
@@ -59,6 +59,12 @@ _RNG_NAMES = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 #   {"__array__": "a7"}               the array stored under zip member "a7.npy"
 #   {"__tuple__": [...]}              a tuple
 #   {"__dict__": [[key, value], ...]} a dict whose keys are not all strings (optimizer state)
+
+def _path(path: Any, who: str) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise ArgumentTypeError(f"{who}: path must be a str or os.PathLike, got {type(path).__name__}")
+    return os.fspath(path)
+
 
 def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str, depth: int = 0) -> Any:
     if depth > _MAX_DEPTH:
@@ -137,7 +143,7 @@ def save(obj: Any, path: str | os.PathLike, *, config: dict | None = None, step:
     ``step`` go into the header (taken from ``obj["config"]``/``obj["step"]`` when ``obj``
     is a dict that has them); with ``save_rng`` the generator's state is recorded too.
     """
-    path = os.fspath(path)
+    path = _path(path, "save")
     arrays: dict[str, np.ndarray] = {}
     content = _encode(obj, arrays, "the object")
     if isinstance(obj, dict):
@@ -438,7 +444,7 @@ def load(path: str | os.PathLike, *, restore_rng: bool = False) -> Any:
     uninterrupted one. Raises :class:`CheckpointError` for damaged, truncated, crafted or
     foreign files (a PyTorch ``.pt`` file included), ``FileNotFoundError`` for a missing one.
     """
-    path = os.fspath(path)
+    path = _path(path, "load")
     header, arrays = _open(path)
     content = _decode(header["content"], arrays, path)
     if restore_rng:
@@ -448,7 +454,7 @@ def load(path: str | os.PathLike, *, restore_rng: bool = False) -> Any:
 
 def read_header(path: str | os.PathLike) -> dict:
     """The header only: ``format``, ``version``, ``step``, ``config`` and ``rng_state``."""
-    path = os.fspath(path)
+    path = _path(path, "read_header")
     header, arrays = _open(path)
     out = {k: v for k, v in header.items() if k not in ("content", "arrays")}
     out["config"] = _decode(out.get("config"), arrays, path)

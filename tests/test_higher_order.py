@@ -149,7 +149,7 @@ OPS = {   # name: (inputs, ours, PyTorch's)
 }
 
 
-def _hvp(fn, xs, vs, grad, ones):
+def _hvp(fn, xs, vs, grad):
     """Gradient and Hessian-vector product of L = Σ tanh(fn(xs)) · fn(xs)."""
     out = fn(*xs)
     loss = (out.tanh() * out).sum()
@@ -163,8 +163,8 @@ def test_hessian_vector_product_through_op_matches_torch(name: str) -> None:
     arrays, ours, theirs = OPS[name]
     rng = np.random.default_rng(3)
     vs = [rng.standard_normal(a.shape) for a in arrays]
-    gs, hv = _hvp(ours, [_g(a) for a in arrays], [tg.tensor(v, dtype=F64) for v in vs], tg.grad, None)
-    gst, hvt = _hvp(theirs, [_t(a) for a in arrays], [torch.tensor(v) for v in vs], torch.autograd.grad, None)
+    gs, hv = _hvp(ours, [_g(a) for a in arrays], [tg.tensor(v, dtype=F64) for v in vs], tg.grad)
+    gst, hvt = _hvp(theirs, [_t(a) for a in arrays], [torch.tensor(v) for v in vs], torch.autograd.grad)
     for a, g, gt, h, ht in zip(arrays, gs, gst, hv, hvt):
         np.testing.assert_allclose(_np(g), _np(gt), rtol=1e-11, atol=1e-12)
         h, ht = (np.zeros_like(a) if x is None else _np(x) for x in (h, ht))

@@ -1,4 +1,5 @@
 """Checkpoints: round trips, atomic writes, damaged and foreign files, exact resume."""
+import io
 import json
 import os
 
@@ -180,11 +181,13 @@ def _small_checkpoint(path):
 
 
 def _outcome(path, reference) -> str:
-    """'error' (a CheckpointError naming the file), 'same' (loaded the right numbers), or what went wrong."""
+    """'error' (a CheckpointError naming the file), 'same' (loaded the right numbers), or what went wrong.
+    ``path`` may be a file object with a name (io.BytesIO with .name set: no disk in the loop)."""
     try:
         got = tg.load(path)
     except tg.CheckpointError as e:
-        return "error" if os.fspath(path) in str(e) else f"error without the file name: {e}"
+        name = getattr(path, "name", None) or os.fspath(path)
+        return "error" if name in str(e) else f"error without the file name: {e}"
     except Exception as e:     # noqa: BLE001  anything else is a failure of the reader
         return f"{type(e).__name__}: {e}"
     return "same" if _same(reference, got) else "WRONG NUMBERS"
@@ -207,14 +210,14 @@ def _regions(raw: bytes) -> tuple[list[int], list[int]]:
 def test_every_bit_of_every_header_flipped_is_caught_or_harmless(tmp_path):
     reference = _small_checkpoint(tmp_path / "base.npz")
     raw = (tmp_path / "base.npz").read_bytes()
-    bad_path = tmp_path / "flipped.npz"
     failures, counts = [], {"error": 0, "same": 0}
     for offset in _regions(raw)[0]:
         for bit in range(8):
             damaged = bytearray(raw)
             damaged[offset] ^= 1 << bit
-            bad_path.write_bytes(damaged)
-            result = _outcome(bad_path, reference)
+            bad_file = io.BytesIO(bytes(damaged))
+            bad_file.name = "flipped.npz"
+            result = _outcome(bad_file, reference)
             if result in counts:
                 counts[result] += 1
             else:
@@ -231,11 +234,13 @@ def test_flips_in_array_data_and_json_and_truncations_are_caught(tmp_path):
     for offset in _regions(raw)[1]:                    # every payload byte, one random bit of each
         damaged = bytearray(raw)
         damaged[offset] ^= 1 << int(rng.integers(8))
-        bad_path.write_bytes(damaged)
-        assert _outcome(bad_path, reference) == "error", offset          # payload flips: the CRC catches all
-    for cut in range(0, len(raw)):
-        bad_path.write_bytes(raw[:cut])
-        assert _outcome(bad_path, reference) == "error", cut
+        bad_file = io.BytesIO(bytes(damaged))
+        bad_file.name = "damaged.npz"
+        assert _outcome(bad_file, reference) == "error", offset          # payload flips: the CRC catches all
+    for cut in range(0, len(raw)):                     # cut at every length (files on disk: see above)
+        bad_file = io.BytesIO(raw[:cut])
+        bad_file.name = "cut.npz"
+        assert _outcome(bad_file, reference) == "error", cut
     bad_path.write_bytes(raw + b"\0" * 5)              # trailing bytes shift the zip's offsets: still safe
     assert _outcome(bad_path, reference) in ("error", "same")
 
@@ -363,3 +368,13 @@ def test_loading_a_folder_is_a_checkpoint_error(tmp_path):
         tg.load(tmp_path)
     with pytest.raises(tg.CheckpointError, match="folder"):
         tg.save({"w": 1}, tmp_path)
+
+
+def test_load_takes_a_binary_file_object_as_torch_load_does(tmp_path):
+    reference = _small_checkpoint(tmp_path / "a.npz")
+    with open(tmp_path / "a.npz", "rb") as f:
+        assert _same(tg.load(f), reference)
+    data = io.BytesIO((tmp_path / "a.npz").read_bytes())
+    assert checkpoint.read_header(data)["step"] == 4
+    with pytest.raises(tg.ArgumentTypeError if hasattr(tg, "ArgumentTypeError") else TypeError, match="path must be"):
+        tg.load(None)

@@ -370,19 +370,35 @@ def _parse_npy(path: str, name: str, data: bytes) -> np.ndarray:
     return arr.reshape(shape, order="F" if fortran else "C").copy(order="K")
 
 
-def _open(path: str) -> tuple[dict, dict[str, np.ndarray]]:
+def _source(path: Any, who: str) -> tuple[str, BinaryIO | None]:
+    """(name for messages, open binary file or None): a path, or a file object as torch.load takes."""
+    if hasattr(path, "read") and hasattr(path, "seek"):
+        return str(getattr(path, "name", f"<{type(path).__name__}>")), path
+    return _path(path, who), None
+
+
+def _members_of(path: str, f: BinaryIO) -> dict[str, bytes]:
+    f.seek(0, os.SEEK_END)
+    size = f.tell()                   # the file's real size bounds every read
+    f.seek(0)
+    start = f.read(8)
+    if not start.startswith(b"PK"):
+        kind = _kind_of_file(path, start)
+        raise CheckpointError(kind or f"load: {path} is not a tinygrad_rnn checkpoint (not a zip/.npz file; "
+                                      f"it starts with {start!r})")
+    f.seek(0)
+    return _read_members(path, f, size)
+
+
+def _open(path: str, fileobj: BinaryIO | None = None) -> tuple[dict, dict[str, np.ndarray]]:
     """Read and check the header and every array; any damage becomes a CheckpointError."""
-    if os.path.isdir(path):
-        raise CheckpointError(f"load: {path} is a folder, not a checkpoint file")
-    with open(path, "rb") as f:          # FileNotFoundError / PermissionError pass through as themselves
-        size = os.fstat(f.fileno()).st_size
-        start = f.read(8)
-        if not start.startswith(b"PK"):
-            kind = _kind_of_file(path, start)
-            raise CheckpointError(kind or f"load: {path} is not a tinygrad_rnn checkpoint (not a zip/.npz file; "
-                                          f"it starts with {start!r})")
-        f.seek(0)
-        members = _read_members(path, f, size)
+    if fileobj is not None:
+        members = _members_of(path, fileobj)
+    else:
+        if os.path.isdir(path):
+            raise CheckpointError(f"load: {path} is a folder, not a checkpoint file")
+        with open(path, "rb") as f:      # FileNotFoundError / PermissionError pass through as themselves
+            members = _members_of(path, f)
     if not all(n.endswith(".npy") for n in members):
         raise CheckpointError(f"load: {path} is not a tinygrad_rnn checkpoint (it holds members that are not "
                               f".npy arrays: {sorted(n for n in members if not n.endswith('.npy'))[:5]})")
@@ -435,7 +451,7 @@ def _restore_rng(path: str, state: Any) -> None:
     backend.set_rng_state(state)
 
 
-def load(path: str | os.PathLike, *, restore_rng: bool = False) -> Any:
+def load(path: str | os.PathLike | BinaryIO, *, restore_rng: bool = False) -> Any:
     """Read a checkpoint written by :func:`save` and return the object it holds.
 
     Modules and optimizers come back as their state dicts (plain NumPy arrays, numbers,
@@ -443,19 +459,20 @@ def load(path: str | os.PathLike, *, restore_rng: bool = False) -> Any:
     put back to its state at save time, so a resumed run draws the same numbers as an
     uninterrupted one. Raises :class:`CheckpointError` for damaged, truncated, crafted or
     foreign files (a PyTorch ``.pt`` file included), ``FileNotFoundError`` for a missing one.
+    ``path`` may also be a binary file object (``open(..., "rb")``, ``io.BytesIO``).
     """
-    path = _path(path, "load")
-    header, arrays = _open(path)
+    path, fileobj = _source(path, "load")
+    header, arrays = _open(path, fileobj)
     content = _decode(header["content"], arrays, path)
     if restore_rng:
         _restore_rng(path, header.get("rng_state"))
     return content
 
 
-def read_header(path: str | os.PathLike) -> dict:
+def read_header(path: str | os.PathLike | BinaryIO) -> dict:
     """The header only: ``format``, ``version``, ``step``, ``config`` and ``rng_state``."""
-    path = _path(path, "read_header")
-    header, arrays = _open(path)
+    path, fileobj = _source(path, "read_header")
+    header, arrays = _open(path, fileobj)
     out = {k: v for k, v in header.items() if k not in ("content", "arrays")}
     out["config"] = _decode(out.get("config"), arrays, path)
     return out

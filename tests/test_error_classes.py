@@ -57,6 +57,9 @@ def test_the_error_classes_form_one_family():
         if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == errors.__name__:
             assert issubclass(cls, errors.TinygradRNNError), name
     assert str(errors.MissingKeyError("no node named 'x'")) == "no node named 'x'"     # no extra quotes
+    for name in ("ArgumentError", "ArgumentTypeError", "MissingKeyError", "MissingFileError", "StateError",
+                 "UnsupportedError", "MissingDependencyError", "CheckpointError"):
+        assert getattr(tg, name) is getattr(errors, name)        # exported as tg.<name>, like tg.ShapeError
 
 
 def _param():

@@ -15,9 +15,10 @@ from .backend import (cuda_is_available, get_default_device, get_rng_state, manu
                       set_default_device, set_rng_state)
 from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32, int64,
                      set_default_dtype)
-from .errors import (AnomalyError, BackwardError, DeviceMismatchError, DeviceUnavailableError,
-                     DtypeError, GradcheckError, GraphFreedError, ShapeError, TinygradRNNError,
-                     UnknownDeviceError)
+from .errors import (AnomalyError, ArgumentError, ArgumentTypeError, BackwardError,
+                     DeviceMismatchError, DeviceUnavailableError, DtypeError, GradcheckError,
+                     GraphFreedError, MissingDependencyError, MissingFileError, MissingKeyError,
+                     ShapeError, StateError, TinygradRNNError, UnknownDeviceError, UnsupportedError)
 from .factories import (arange, eye, from_numpy, full, ones, ones_like, rand, randn, tensor,
                         zeros, zeros_like)
 from .functional import (abs, cat, chunk, clip, exp, hard_sigmoid, log, log_softmax, maximum,

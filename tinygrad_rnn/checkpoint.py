@@ -30,13 +30,15 @@ the file and what is wrong; it never loads wrong numbers and never runs code.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import secrets
+import signal
 import struct
 import zipfile
 import zlib
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterator
 
 import numpy as np
 
@@ -209,26 +211,43 @@ def _alive(pid: int) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    held = {getattr(signal, n) for n in names if hasattr(signal, n)}
+    if not hasattr(signal, "pthread_sigmask"):      # Windows: nothing to hold
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _atomic_write(path: str, arrays: dict[str, np.ndarray]) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise CheckpointError(f"save: {path} is a folder; give a file name such as {os.path.join(path, 'checkpoint.npz')}")
     _remove_stale_temporaries(folder)
     tmp = _temp_name(path)
-    # 0o666 and O_EXCL: the umask decides the permissions, as for any file the user writes
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _write_npz(f, arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+    # Stop signals (Ctrl-C, kill, hang-up) wait while the temporary file exists: an exception
+    # raised by a handler in the middle could leave it behind. They are delivered right after.
+    with _signals_held():
         try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+            # 0o666 and O_EXCL: the umask decides the permissions, as for any file the user writes
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            with os.fdopen(fd, "wb") as f:
+                _write_npz(f, arrays)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
     try:   # make the rename itself durable (not possible on every platform)
         dir_fd = os.open(folder, os.O_RDONLY)
         try:

@@ -108,8 +108,8 @@ def embedded_reber(n_train: int = 256, n_test: int = 256, seed: Seed = None) -> 
     themselves (``train_strings``, ``test_strings``). Training strings may repeat, as when
     they are drawn from the grammar.
     """
-    n_train = check_count("embedded_reber", "n_train", n_train, 0)
-    n_test = check_count("embedded_reber", "n_test", n_test, 0)
+    n_train = check_count("embedded_reber", "n_train", n_train)      # pad_sequences needs one string
+    n_test = check_count("embedded_reber", "n_test", n_test)
     rng = as_generator(seed)
     train = [embedded_reber_string(rng) for _ in range(n_train)]
     seen = set(train)

@@ -154,14 +154,14 @@ def test_record_flow_snapshots_without_changing_training(tmp_path: Path):
         np.testing.assert_array_equal(plain[k], rec[k])
     snaps = read_flow(tmp_path / "rec" / FLOW_FILE)
     assert [s["step"] for s in snaps] == [0, 4, 8, 12]
-    lane = snaps[-1]["lanes"]["lstm"]
+    lane = snaps[-1]["lanes"]["lstm, unit forget bias True"]     # train's LSTM default: forget-gate bias from 1
     # the 1997 adding problem pads sequences of T to T + T/10 steps: the longest decides
     assert len(lane["h"]) == len(lane["c"]) == len(lane["f"]) >= 20
     assert all(0.0 < f < 1.0 for f in lane["f"][:20]) and max(lane["h"]) > 0
     page = tg.viz.explore_run(tmp_path / "rec")
     data = page_data(page)
     assert data["mode"] == "training" and len(data["training"]["snapshots"]) == 4
-    assert data["training"]["loss"] and data["lanes"][0]["label"] == "lstm"
+    assert data["training"]["loss"] and data["lanes"][0]["label"] == "lstm, unit forget bias True"
 
 
 def test_step_drawing_puts_the_gates_in_the_cells_order():

@@ -45,23 +45,30 @@ def check_indrnn_cell(cls):
         if needed not in dot:
             raise AssertionError(f"the drawing of one step (tg.viz.to_dot) has no {needed!r}: is every parameter used "
                                  f"in forward, and is the nonlinearity .relu()?")
-    # trained: summing a sequence of 6 numbers is a task an IndRNN learns in a few dozen steps
-    tg.manual_seed(int(r.integers(0, 2**31)))
-    model, head = tg.nn.Recurrent(cls(1, 8)), tg.nn.Linear(8, 1)
-    params = list(model.parameters()) + list(head.parameters())
-    opt = tg.optim.Adam(params, lr=0.02)
+    # trained: summing a sequence of 6 numbers is a task an IndRNN learns in a hundred-odd steps.
+    # A relu cell can start with (or fall into) all units dead, so it gets two starts.
     xs = r.uniform(0, 1, (64, 6, 1)).astype(np.float32)
     ys = xs.sum(axis=1)
-    losses = []
-    for _ in range(80):
-        loss = tg.nn.mse_loss(head(model(tg.tensor(xs))), tg.tensor(ys))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    if not losses[-1] < 0.2 * losses[0]:
-        raise AssertionError(f"trained for 80 Adam steps to sum 6 numbers, the loss went from {losses[0]:.3g} to "
-                             f"{losses[-1]:.3g} (it should fall below a fifth): do the gradients reach weight_hh?")
+    baseline = float(ys.var())          # the loss of always answering the mean sum
+    ends = []
+    for _ in range(2):
+        tg.manual_seed(int(r.integers(0, 2**31)))
+        model, head = tg.nn.Recurrent(cls(1, 16)), tg.nn.Linear(16, 1)
+        params = list(model.parameters()) + list(head.parameters())
+        opt = tg.optim.Adam(params, lr=0.05)
+        for _ in range(150):
+            loss = tg.nn.mse_loss(head(model(tg.tensor(xs))), tg.tensor(ys))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        ends.append(loss.item())
+        if ends[-1] < 0.2 * baseline:
+            break
+    else:
+        raise AssertionError(f"trained twice for 150 Adam steps (lr 0.05) to sum 6 numbers, the loss ended at "
+                             f"{ends[0]:.3g} and {ends[1]:.3g}; answering the mean sum scores {baseline:.3g}, and a "
+                             f"working IndRNN gets below a fifth of that: do the gradients reach weight_hh, and is the "
+                             f"state carried from step to step?")
 
 
 def check_indrnn_gradient_product(fn):

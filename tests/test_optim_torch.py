@@ -172,3 +172,14 @@ def test_optimizers_run_on_every_device(devices, name):
         results.append(w.numpy())
     np.testing.assert_allclose(results[1], results[0], rtol=1e-6)
     assert np.all(np.abs(results[0]) < np.abs(host))        # every rule shrinks w on ‖w‖²
+
+
+@pytest.mark.parametrize("lr", [float("nan"), float("inf"), -1e-3])
+def test_learning_rate_must_be_finite_and_not_negative(lr):
+    p = tg.nn.Parameter(np.zeros(3, dtype=np.float32))
+    for opt in (tg.optim.SGD, tg.optim.Adam, tg.optim.RMSprop, tg.optim.Adagrad):
+        with pytest.raises(tg.ArgumentError, match="invalid learning rate"):
+            opt([p], lr=lr)
+    with pytest.raises(tg.ArgumentTypeError, match="lr must be a number"):
+        tg.optim.SGD([p], lr="0.1")
+    tg.optim.SGD([p], lr=np.float32(0.1))          # NumPy scalars are numbers too

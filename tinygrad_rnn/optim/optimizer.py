@@ -11,6 +11,7 @@ with a new array, so a graph that still holds the old values is not corrupted ei
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, Iterable
 
 import numpy as np
@@ -76,8 +77,11 @@ class Optimizer:
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Subclasses reject bad hyperparameters here, with a message naming them."""
-        if group["lr"] < 0:
-            raise ArgumentError(f"{type(self).__name__}: invalid learning rate {group['lr']}")
+        lr = group["lr"]
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+            raise ArgumentTypeError(f"{type(self).__name__}: lr must be a number, got {type(lr).__name__}")
+        if not 0.0 <= lr < float("inf"):      # refuses NaN and infinity too, as PyTorch refuses NaN
+            raise ArgumentError(f"{type(self).__name__}: invalid learning rate {lr} (a finite number >= 0)")
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``grad = None``, as PyTorch's default)."""

@@ -42,7 +42,7 @@ $(VENV)/.demo-ready: $(VENV)/.created setup.cfg
 
 $(VENV)/.test-ready: $(VENV)/.demo-ready setup.cfg
 	$(PIP) install -q "$(TORCH)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
-	$(PIP) install -q -e ".[viz,train,digits,test,keras-oracle]"
+	$(PIP) install -q -e ".[viz,train,digits,test,keras-oracle,fast]"
 	@touch $@
 
 bench: $(VENV)/.test-ready

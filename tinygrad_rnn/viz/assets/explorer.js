@@ -295,6 +295,9 @@
     show(snaps.length - 1);
   }
 
+  if (DATA.mode !== "graph") {   // snapshots hold per-step numbers only, no ops to open
+    document.getElementById("step-title").textContent = "Recorded during training: per-step numbers only (hover or click a step)";
+  }
   drawTimelines();
   drawChart();
   drawTraining();

@@ -29,9 +29,9 @@ import subprocess
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..errors import ArgumentError, ArgumentTypeError
+from ..errors import ArgumentError
 from ..tensor import Tensor
-from .graph import build_graph
+from .graph import _as_roots, build_graph
 from .grads import backward_with_grads
 from .heat import LOG10_MAX, LOG10_MIN, _ANCHORS, legend_ticks
 from .explore_model import Lane, TemplateStore, build_lanes, cells_of, display_name
@@ -173,14 +173,6 @@ def _render_svg(dot_text: str) -> str | None:
 
 # -- the public functions ----------------------------------------------------------------------------
 
-def _as_root_list(roots: Roots, what: str) -> list[Tensor]:
-    items = [roots] if isinstance(roots, Tensor) else list(roots)
-    bad = [type(r).__name__ for r in items if not isinstance(r, Tensor)]
-    if not items or bad:
-        raise ArgumentTypeError(f"explore: {what} must be a Tensor or a list of Tensors, got {bad or 'nothing'}")
-    return items
-
-
 def _ensure_grads(roots: list[Tensor], label: str) -> None:
     """Run the backward pass that keeps every gradient, unless it already ran."""
     fresh = [r for r in roots if r._ctx is not None and not r._ctx.freed and r.grad is None]
@@ -195,7 +187,7 @@ def _ensure_grads(roots: list[Tensor], label: str) -> None:
 
 
 def _run_lanes(label: str, roots: Roots, store: TemplateStore, params: Any) -> list[Lane]:
-    items = _as_root_list(roots, label)
+    items = _as_roots(roots, f"explore: {label}")
     _ensure_grads(items, label)
     graph = build_graph(items, params=params)
     lanes = build_lanes(graph, label, store, cells_of(params) if params is not None else [])
@@ -251,7 +243,7 @@ def explore(roots: Roots, *, title: str | None = None,
 
 
 def _default_label(roots: Roots) -> str:
-    for r in _as_root_list(roots, "roots"):
+    for r in _as_roots(roots, "explore: roots"):
         if r._ctx is not None and r._ctx.scope:
             return str(r._ctx.scope[0])
     return "run"

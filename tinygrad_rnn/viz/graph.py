@@ -134,13 +134,12 @@ def _drawn_name(t: Tensor, names: dict[int, str]) -> str | None:
     return short_param_name(names[id(t)]) if id(t) in names else None
 
 
-def _as_roots(roots: Tensor | Sequence[Tensor]) -> list[Tensor]:
+def _as_roots(roots: Tensor | Sequence[Tensor], what: str = "draw: roots") -> list[Tensor]:
+    """``roots`` as a list of Tensors; ``what`` names the caller's argument in the error."""
     items = [roots] if isinstance(roots, Tensor) else list(roots)
-    if isinstance(roots, tuple) and roots and all(isinstance(r, Tensor) for r in roots):
-        items = list(roots)
     bad = [type(r).__name__ for r in items if not isinstance(r, Tensor)]
     if not items or bad:
-        raise ArgumentTypeError(f"draw: roots must be a Tensor or a list of Tensors, got {bad or 'nothing'}")
+        raise ArgumentTypeError(f"{what} must be a Tensor or a list of Tensors, got {bad or 'nothing'}")
     return items
 
 

@@ -67,10 +67,14 @@ def test_gradflow_chart(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv,msg", [
     (["graph", "--cell", "transformer"], "--cell must be one of rnn, lstm, gru"),
-    (["graph", "--steps", "0"], "--steps must be a positive integer"),
+    (["graph", "--steps", "0"], "argument --steps: expected a positive integer, got '0'"),
+    (["graph", "--forget-bias", "nan"], "argument --forget-bias: expected a finite number, got 'nan'"),
+    (["graph", "--seed", "-1"], "a seed is an integer from 0 to 2**32 - 1"),
     (["graph", "--cell", "rnn", "--forget-bias", "1"], "--forget-bias only applies to --cell lstm"),
     (["graph", "--out", "x.jpg"], "unknown format 'jpg'"),
-    (["graph", "--collapse", "--steps-per-row", "0"], "--steps-per-row must be a positive integer"),
+    (["graph", "--collapse", "--steps-per-row", "0"], "argument --steps-per-row: expected a positive integer"),
+    (["graph", "--step", "-1"], "argument --step: expected an integer >= 0, got '-1'"),
+    (["explore", "--hidden", "-3"], "argument --hidden: expected a positive integer, got '-3'"),
     (["gradflow", "--cells", "rnn,lstm:abc"], "is not a number"),
     (["gradflow", "--cells", "gru:1"], "only lstm takes a forget bias"),
     (["gradflow", "--cells", "rnn,elman"], "unknown cell 'elman'"),

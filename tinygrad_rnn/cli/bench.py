@@ -9,27 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from . import argtypes
 from .main import CLIError
-
-
-def _sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-    if not sizes or any(n <= 0 for n in sizes):
-        raise argparse.ArgumentTypeError(f"sizes must be positive integers, got {text!r}")
-    return sizes
-
-
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
-    return n
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,17 +20,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="ops: fixed cost per recorded op; lstm/gru/rnn: a training step of that layer; "
                         "tasks: train the acceptance rows and print what they reach; "
                         "explore: size and opening time of the explorer page")
-    p.add_argument("--hidden", type=_sizes, default=[64, 256, 512], help="hidden sizes, e.g. 64,256,512")
-    p.add_argument("--batch", type=_positive, default=32)
-    p.add_argument("--steps", type=_positive, default=64, help="sequence length T")
-    p.add_argument("--input", type=_positive, default=64, help="input features")
+    p.add_argument("--hidden", type=argtypes.int_list, default=[64, 256, 512], help="hidden sizes, e.g. 64,256,512")
+    p.add_argument("--batch", type=argtypes.positive(int), default=32)
+    p.add_argument("--steps", type=argtypes.positive(int), default=64, help="sequence length T")
+    p.add_argument("--input", type=argtypes.positive(int), default=64, help="input features")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
-    p.add_argument("--rounds", type=_positive, default=None,
+    p.add_argument("--rounds", type=argtypes.positive(int), default=None,
                    help="interleaved rounds (default: 15 for ops, 3 for layers)")
-    p.add_argument("--iters", type=_positive, default=5, help="timed training steps per process")
+    p.add_argument("--iters", type=argtypes.positive(int), default=5, help="timed training steps per process")
     p.add_argument("--warmup", type=int, default=2, help="untimed steps per process")
-    p.add_argument("--links", type=_positive, default=500, help="chain length for `ops` (4 ops each)")
+    p.add_argument("--links", type=argtypes.positive(int), default=500, help="chain length for `ops` (4 ops each)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--contended", action="store_true",
                    help="lstm/gru/rnn: also time each implementation while a process started by this "

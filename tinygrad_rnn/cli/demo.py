@@ -19,7 +19,7 @@ import os
 import time
 from pathlib import Path
 
-from .main import CLIError
+from . import argtypes
 
 # The training part: the adding problem as defined in 1997 (values in [-1, 1], first mark among
 # the first 10 pairs, second among the first T/2 - 1, target 0.5 + (X1 + X2)/4, correct when
@@ -38,8 +38,8 @@ TRAIN_CELLS = [("rnn", {}, "RNN (tanh)"),
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="the guided tour: gradient flow, drawings, and RNN vs LSTM vs GRU training")
     p.add_argument("--out", default="tinygrad_rnn_demo", help="folder for everything it writes (default: %(default)s)")
-    p.add_argument("--steps", type=int, default=1500, help="training steps per cell (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=argtypes.positive(int), default=1500, help="training steps per cell (default: %(default)s)")
+    p.add_argument("--seed", type=argtypes.seed, default=0)
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks that everything runs (CI)")
     p.set_defaults(func=run)
 
@@ -54,8 +54,6 @@ def run(args: argparse.Namespace) -> int:
     from .graph import caption, make_cell
 
     quick = args.quick or os.environ.get("TINYGRAD_RNN_FAST", "") not in ("", "0")
-    if args.steps < 1:
-        raise CLIError(f"--steps must be positive, got {args.steps}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()

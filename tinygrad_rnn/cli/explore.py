@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 
 from .graph import make_cell, parse_cells
+from . import argtypes
 from .main import CLIError
 
 
@@ -26,14 +27,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="rnn, lstm, gru, or lstm:B for an LSTM with forget bias B (default: %(default)s)")
     p.add_argument("--compare", default="",
                    help="more cells on the same input, e.g. rnn,gru,lstm:1 (aligned timelines, one colour scale)")
-    p.add_argument("--steps", type=int, default=50, help="time steps T (default: %(default)s)")
-    p.add_argument("--hidden", type=int, default=32, help="hidden size H (default: %(default)s)")
-    p.add_argument("--input", type=int, default=8, help="input size I (default: %(default)s)")
-    p.add_argument("--batch", type=int, default=1, help="batch size B (default: %(default)s)")
-    p.add_argument("--forget-bias", type=float, default=0.0,
+    p.add_argument("--steps", type=argtypes.positive(int), default=50, help="time steps T (default: %(default)s)")
+    p.add_argument("--hidden", type=argtypes.positive(int), default=32, help="hidden size H (default: %(default)s)")
+    p.add_argument("--input", type=argtypes.positive(int), default=8, help="input size I (default: %(default)s)")
+    p.add_argument("--batch", type=argtypes.positive(int), default=1, help="batch size B (default: %(default)s)")
+    p.add_argument("--forget-bias", type=argtypes.finite_float, default=0.0,
                    help="forget bias of plain 'lstm' entries (default: %(default)s, PyTorch)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    p.add_argument("--steps-per-row", type=int, default=25,
+    p.add_argument("--seed", type=argtypes.seed, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--steps-per-row", type=argtypes.positive(int), default=25,
                    help="timeline boxes per row (default: %(default)s: T = 100 fits a 1280 px window)")
     p.add_argument("--run", action="append", default=None, metavar="RUN_DIR",
                    help="a training run folder with flow.jsonl (from train --record-flow N) instead of --cell; "
@@ -83,17 +84,12 @@ def run_explore(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise CLIError(f"--out must end in .html, got {args.out!r}")
-    if args.steps_per_row < 1:
-        raise CLIError(f"--steps-per-row must be a positive integer, got {args.steps_per_row}")
     if args.run:
         try:
             page = tg.viz.explore_run(args.run, steps_per_row=args.steps_per_row)
         except (ValueError, FileNotFoundError) as e:     # a folder that is not a recorded run
             raise CLIError(str(e)) from None
-    else:
-        for name in ("steps", "hidden", "input", "batch"):
-            if getattr(args, name) < 1:
-                raise CLIError(f"--{name} must be a positive integer, got {getattr(args, name)}")
+    else:   # sizes and seed were checked by argparse (argtypes)
         page = build_page(args.cell, args.compare, args.steps, args.hidden, args.input, args.batch,
                           args.forget_bias, args.seed, args.steps_per_row)
     page.save(out)

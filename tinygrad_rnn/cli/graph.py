@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import argtypes
 from .main import CLIError
 
 CELLS = ("rnn", "lstm", "gru")
@@ -23,16 +24,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Unroll a freshly initialised cell over random inputs, backpropagate "
                                    "L = sum(h_T) and draw the graph coloured by gradient norm.")
     p.add_argument("--cell", default="lstm", help="rnn, lstm or gru (default: %(default)s)")
-    p.add_argument("--steps", type=int, default=4, help="time steps T (default: %(default)s)")
-    p.add_argument("--hidden", type=int, default=3, help="hidden size H (default: %(default)s)")
-    p.add_argument("--input", type=int, default=2, help="input size I (default: %(default)s)")
-    p.add_argument("--batch", type=int, default=1, help="batch size B (default: %(default)s)")
-    p.add_argument("--forget-bias", type=float, default=0.0,
+    p.add_argument("--steps", type=argtypes.positive(int), default=4, help="time steps T (default: %(default)s)")
+    p.add_argument("--hidden", type=argtypes.positive(int), default=3, help="hidden size H (default: %(default)s)")
+    p.add_argument("--input", type=argtypes.positive(int), default=2, help="input size I (default: %(default)s)")
+    p.add_argument("--batch", type=argtypes.positive(int), default=1, help="batch size B (default: %(default)s)")
+    p.add_argument("--forget-bias", type=argtypes.finite_float, default=0.0,
                    help="LSTM only: constant added to the forget gate's input, 1.0 as in TF/Keras "
                         "(default: %(default)s, PyTorch)")
     p.add_argument("--collapse", action="store_true",
                    help="one box per time step, wrapped into rows (readable at T = 100)")
-    p.add_argument("--steps-per-row", type=int, default=10,
+    p.add_argument("--steps-per-row", type=argtypes.positive(int), default=10,
                    help="with --collapse: time steps per row before it wraps (default: %(default)s)")
     p.add_argument("--params", default="stubs", choices=["stubs", "shared", "hidden"],
                    help="parameters drawn as a small stub (W_hh) at every use, as one shared node "
@@ -41,12 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="draw every tensor as its own box (default: an unnamed tensor is drawn "
                         "as the op that made it)")
     p.add_argument("--hide-params", action="store_true", help="the same as --params hidden")
-    p.add_argument("--step", type=int, default=None,
+    p.add_argument("--step", type=argtypes.non_negative(int), default=None,
                    help="draw only time step N (0-based) of the unrolled graph, with the state it "
                         "reads from step N-1 as inputs (one readable step)")
     p.add_argument("--show-values", action="store_true", help="print the first values of each tensor")
     p.add_argument("--rankdir", default="LR", choices=["LR", "TB"], help="layout direction (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--seed", type=argtypes.seed, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--out", default=None, help="output file (default: <cell>.svg)")
     p.add_argument("--format", default=None, choices=["dot", "svg", "png", "pdf"],
                    help="output format (default: from the suffix of --out)")
@@ -58,22 +59,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--cells", default="rnn,lstm,gru",
                    help="comma-separated cells: rnn, lstm, gru; lstm:B sets that LSTM's forget bias "
                         "to B, e.g. rnn,lstm,lstm:1,gru (default: %(default)s)")
-    q.add_argument("--steps", type=int, default=100, help="time steps T (default: %(default)s)")
-    q.add_argument("--hidden", type=int, default=32, help="hidden size H (default: %(default)s)")
-    q.add_argument("--input", type=int, default=8, help="input size I (default: %(default)s)")
-    q.add_argument("--batch", type=int, default=1, help="batch size B (default: %(default)s)")
-    q.add_argument("--forget-bias", type=float, default=0.0,
+    q.add_argument("--steps", type=argtypes.positive(int), default=100, help="time steps T (default: %(default)s)")
+    q.add_argument("--hidden", type=argtypes.positive(int), default=32, help="hidden size H (default: %(default)s)")
+    q.add_argument("--input", type=argtypes.positive(int), default=8, help="input size I (default: %(default)s)")
+    q.add_argument("--batch", type=argtypes.positive(int), default=1, help="batch size B (default: %(default)s)")
+    q.add_argument("--forget-bias", type=argtypes.finite_float, default=0.0,
                    help="forget bias of plain 'lstm' entries (default: %(default)s, PyTorch)")
-    q.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    q.add_argument("--seed", type=argtypes.seed, default=0, help="random seed (default: %(default)s)")
     q.add_argument("--out", default="gradflow.png", help="output image, .png/.svg/.pdf (default: %(default)s)")
     q.set_defaults(func=run_gradflow)
-
-
-def _check_sizes(args: argparse.Namespace) -> None:
-    for name in ("steps", "hidden", "input", "batch"):
-        value = getattr(args, name)
-        if value < 1:
-            raise CLIError(f"--{name} must be a positive integer, got {value}")
 
 
 def make_cell(kind: str, input_size: int, hidden: int, forget_bias: float):
@@ -103,9 +97,6 @@ def run_graph(args: argparse.Namespace) -> int:
     import tinygrad_rnn as tg
     from ..viz.render import GraphvizNotFoundError, format_of
 
-    _check_sizes(args)
-    if args.steps_per_row < 1:
-        raise CLIError(f"--steps-per-row must be a positive integer, got {args.steps_per_row}")
     if args.step is not None:
         if not 0 <= args.step < args.steps:
             raise CLIError(f"--step must be a time step in 0..{args.steps - 1} (--steps {args.steps}), got {args.step}")
@@ -177,7 +168,6 @@ def parse_cells(spec: str, default_fb: float) -> list[tuple[str, float]]:
 def run_gradflow(args: argparse.Namespace) -> int:
     import tinygrad_rnn as tg
 
-    _check_sizes(args)
     cells = parse_cells(args.cells, args.forget_bias)
     out = Path(args.out)
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):

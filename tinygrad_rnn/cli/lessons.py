@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from . import argtypes
 from .main import CLIError
 
 
@@ -23,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hint", action="store_true",
                    help="show the next hint for each exercise that is not right yet (one level deeper each time)")
     p.add_argument("--reset-hints", action="store_true", help="start this lesson's hints from the first level again")
-    p.add_argument("--seed", type=int, help="repeat the random inputs of an earlier run (its seed is printed)")
+    p.add_argument("--seed", type=argtypes.seed, help="repeat the random inputs of an earlier run (its seed is printed)")
     p.add_argument("--solutions", action="store_true", help="check the shipped solutions instead")
     p.set_defaults(func=run_check)
 

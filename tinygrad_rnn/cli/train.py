@@ -8,11 +8,11 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import shlex
 from typing import Any
 
+from . import argtypes
 from .main import CLIError
 
 # `--resume` takes every setting from the checkpoint. These may be given again with a new
@@ -23,60 +23,6 @@ RESUME_OVERRIDABLE = ("lr", "steps", "epochs", "clip", "lr_decay", "lr_decay_eve
 RESUME_FREE = ("device", "out", "resume", "eval_every", "log_every", "no_progress", "no_plot", "record_flow")
 
 
-def _positive(kind: type) -> Any:
-    name = "integer" if kind is int else "number"
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except (ValueError, OverflowError):
-            raise argparse.ArgumentTypeError(f"expected a positive {name}, got {text!r}") from None
-        if not math.isfinite(value) or value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a positive finite {name}, got {text!r}")
-        return value
-    return parse
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
-
-
-def _finite_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
-    if not 0 <= value < 2 ** 32:
-        raise argparse.ArgumentTypeError(f"a seed is an integer from 0 to 2**32 - 1, got {text}")
-    return value
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     from ..train import CELLS, TASKS
 
@@ -85,44 +31,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("task", choices=list(TASKS))
     p.add_argument("--cell", choices=list(CELLS), default="lstm",
                    help="; ".join(f"{k}: {v[2]}" for k, v in CELLS.items()))
-    p.add_argument("--hidden", type=_positive(int), help="hidden units (default: the task's)")
-    p.add_argument("--layers", type=_positive(int), default=1)
-    p.add_argument("--steps", type=_positive(int), help="optimizer steps in total (default: the task's)")
-    p.add_argument("--epochs", type=_positive(float), help="passes over the training data (data-set tasks)")
-    p.add_argument("--batch", type=_positive(int), help="sequences per batch (default: the task's)")
-    p.add_argument("--lr", type=_positive(float), help="learning rate (default: the task's)")
+    p.add_argument("--hidden", type=argtypes.positive(int), help="hidden units (default: the task's)")
+    p.add_argument("--layers", type=argtypes.positive(int), default=1)
+    p.add_argument("--steps", type=argtypes.positive(int), help="optimizer steps in total (default: the task's)")
+    p.add_argument("--epochs", type=argtypes.positive(float), help="passes over the training data (data-set tasks)")
+    p.add_argument("--batch", type=argtypes.positive(int), help="sequences per batch (default: the task's)")
+    p.add_argument("--lr", type=argtypes.positive(float), help="learning rate (default: the task's)")
     p.add_argument("--optimizer", choices=["adam", "sgd", "rmsprop", "adagrad"], default="adam")
-    p.add_argument("--clip", type=_non_negative_float, help="clip the global gradient norm to this (0: off)")
-    p.add_argument("--lr-decay", type=_positive(float), default=None, metavar="RATE",
+    p.add_argument("--clip", type=argtypes.non_negative(float), help="clip the global gradient norm to this (0: off)")
+    p.add_argument("--lr-decay", type=argtypes.positive(float), default=None, metavar="RATE",
                    help="multiply the learning rate by RATE every --lr-decay-every steps (staircase decay)")
-    p.add_argument("--lr-decay-every", type=_positive(int), default=None, metavar="N",
+    p.add_argument("--lr-decay-every", type=argtypes.positive(int), default=None, metavar="N",
                    help="steps between two --lr-decay multiplications")
-    p.add_argument("--seed", type=_seed, default=0)
+    p.add_argument("--seed", type=argtypes.seed, default=0)
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--out", default=None, help="run folder (default: runs/TASK-CELL)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
-    p.add_argument("--eval-every", type=_positive(int), default=None, help="evaluate and checkpoint every N steps")
-    p.add_argument("--log-every", type=_positive(int), default=10, help="write the training loss every N steps")
+    p.add_argument("--eval-every", type=argtypes.positive(int), default=None, help="evaluate and checkpoint every N steps")
+    p.add_argument("--log-every", type=argtypes.positive(int), default=10, help="write the training loss every N steps")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs only)")
     p.add_argument("--no-plot", action="store_true", help="do not draw loss.png at the end (saves a second)")
-    p.add_argument("--forget-bias", type=_finite_float, default=None,
+    p.add_argument("--forget-bias", type=argtypes.finite_float, default=None,
                    help="LSTM: TensorFlow's constant added to the forget gate's input at every step (e.g. 1)")
     p.add_argument("--unit-forget-bias", action="store_true",
                    help="LSTM: start the forget bias at 1, as Keras does (it is then trained)")
     p.add_argument("--primitive", action="store_true",
                    help="run the cells as recorded primitive ops instead of the fused kernels (slower)")
-    p.add_argument("--record-flow", type=_positive(int), default=None, metavar="N",
+    p.add_argument("--record-flow", type=argtypes.positive(int), default=None, metavar="N",
                    help="every N steps, store how much gradient reaches each time step (flow.jsonl in the "
                         "run folder; view it with: tinygrad-rnn explore --run OUT)")
     task = p.add_argument_group("task options")
-    task.add_argument("--T", type=_positive(int), default=None,
+    task.add_argument("--T", type=argtypes.positive(int), default=None,
                       help="adding: sequence length (default 30; the 1997 paper used 100 to 1000)")
     task.add_argument("--variant", choices=["1997", "simple"], default="1997", help="adding: which definition")
     task.add_argument("--data", help="mnist: folder with the IDX files; charlm: a UTF-8 text file")
-    task.add_argument("--bptt", type=_positive(int), default=64, help="charlm: truncated-BPTT window")
-    task.add_argument("--embedding", type=_positive(int), default=64, help="charlm: embedding size")
-    task.add_argument("--k", type=_positive(int), default=5, help="copy: symbols to remember")
-    task.add_argument("--lag", type=_positive(int), default=30, help="copy: blank steps to wait")
+    task.add_argument("--bptt", type=argtypes.positive(int), default=64, help="charlm: truncated-BPTT window")
+    task.add_argument("--embedding", type=argtypes.positive(int), default=64, help="charlm: embedding size")
+    task.add_argument("--k", type=argtypes.positive(int), default=5, help="copy: symbols to remember")
+    task.add_argument("--lag", type=argtypes.positive(int), default=30, help="copy: blank steps to wait")
     p.set_defaults(func=run_train)
 
     e = sub.add_parser("evaluate", help="re-run a checkpoint's evaluation")
@@ -136,9 +82,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--prime", default=None,
                    help='text to start from (default: "The " when the model knows those characters, else '
                         'a random character; "" also starts from a random character)')
-    s.add_argument("--length", type=_non_negative_int, default=500)
-    s.add_argument("--temperature", type=_positive(float), default=0.8)
-    s.add_argument("--seed", type=_seed, default=None)
+    s.add_argument("--length", type=argtypes.non_negative(int), default=500)
+    s.add_argument("--temperature", type=argtypes.positive(float), default=0.8)
+    s.add_argument("--seed", type=argtypes.seed, default=None)
     s.add_argument("--device", default="cpu")
     s.set_defaults(func=run_sample)
 

@@ -5,11 +5,13 @@ host and then move the numbers to ``device``, so a seed gives the same values ev
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import ArgumentTypeError
+from .arguments import describe, is_int, real, size
+from .errors import ArgumentError, ArgumentTypeError
 from . import backend
 from .dtypes import as_dtype, get_default_dtype
 from .errors import ShapeError
@@ -17,15 +19,16 @@ from .tensor import Tensor
 
 
 def _shape(op: str, shape: Sequence[Any]) -> tuple[int, ...]:
+    """``zeros(2, 3)`` and ``zeros((2, 3))`` both give ``(2, 3)``; every length an int >= 0
+    (a float such as 2.5 or 2.0 is refused, not truncated, as PyTorch does)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    try:
-        dims = tuple(int(n) for n in shape)
-    except (TypeError, ValueError):
-        raise ShapeError(f"{op}: a shape is a sequence of integers, got {shape!r}") from None
-    if any(n < 0 for n in dims):
-        raise ShapeError(f"{op}: negative dimension in shape {dims}")
-    return dims
+    for n in shape:
+        if not is_int(n):
+            raise ArgumentTypeError(f"{op}: a shape is a sequence of ints, got {describe(n)} in {shape!r}")
+        if n < 0:
+            raise ShapeError(f"{op}: negative dimension in shape {tuple(int(n) for n in shape)}")
+    return tuple(int(n) for n in shape)
 
 
 def _make(op: str, fill: Any, shape: tuple, dtype: Any, device: str | None, requires_grad: bool,
@@ -73,7 +76,11 @@ def ones(*shape: Any, dtype: Any = None, device: str | None = None, requires_gra
 def full(shape: Sequence[int] | int, value: float, dtype: Any = None, device: str | None = None,
          requires_grad: bool = False, name: str | None = None) -> Tensor:
     """A tensor of ``shape`` filled with ``value``."""
-    s = _shape("full", (shape,) if isinstance(shape, int) else tuple(shape))
+    if isinstance(value, (str, bytes, bool, np.bool_)) or not isinstance(value, (numbers.Number, np.generic)):
+        raise ArgumentTypeError(f"full: fill value must be a number, got {describe(value)}")
+    if not isinstance(shape, (tuple, list)):
+        shape = (shape,)      # one length, checked by _shape
+    s = _shape("full", tuple(shape))
     return _make("full", lambda xp, s, d: xp.full(s, value, dtype=d), s, dtype, device, requires_grad, name)
 
 
@@ -99,19 +106,35 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
     """Evenly spaced values in [start, stop); integers stay int64 unless ``dtype`` says otherwise."""
     if stop is None:
         start, stop = 0, start
+    start = _bound(start, "start")
+    stop = _bound(stop, "stop")
+    step = _bound(step, "step")
     if step == 0:
         raise ShapeError("arange: step must not be zero")
+    if (stop - start) * step < 0:   # NumPy would return an empty array; PyTorch refuses
+        raise ArgumentError(f"arange: stop {stop} lies on the wrong side of start {start} for step {step}")
     is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
     d = as_dtype(dtype) if dtype is not None else (np.dtype(np.int64) if is_int else get_default_dtype())
     dev = backend.parse_device(device)
-    return Tensor(backend.xp_for(dev).arange(start, stop, step, dtype=d), requires_grad=requires_grad, device=dev,
-                  name=name)
+    try:
+        values = backend.xp_for(dev).arange(start, stop, step, dtype=d)
+    except (ValueError, MemoryError):
+        raise ArgumentError(f"arange: [{start}, {stop}) in steps of {step} has too many values") from None
+    return Tensor(values, requires_grad=requires_grad, device=dev, name=name)
+
+
+def _bound(value: Any, what: str) -> Any:
+    """An arange bound or step: a finite int or float (ints are kept, so the result stays int64)."""
+    if is_int(value):
+        return value
+    return real(value, what, "arange")
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: str | None = None,
         requires_grad: bool = False, name: str | None = None) -> Tensor:
     """The n×m identity matrix (m defaults to n)."""
-    s = _shape("eye", (n, n if m is None else m))
+    n = size(n, "n", "eye")
+    s = (n, n if m is None else size(m, "m", "eye"))
     return _make("eye", lambda xp, s_, d: xp.eye(s_[0], s_[1], dtype=d), s, dtype, device, requires_grad, name)
 
 

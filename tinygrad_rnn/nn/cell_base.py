@@ -42,6 +42,7 @@ from ..errors import ArgumentError, UnsupportedError
 
 from typing import Any, Union
 
+from ..arguments import positive_int
 from ..factories import zeros
 from ..tensor import Tensor
 from . import init
@@ -65,11 +66,8 @@ class RNNCellBase(Module):
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
-        if input_size <= 0 or hidden_size <= 0:
-            raise ArgumentError(f"{type(self).__name__}: input_size and hidden_size must be positive, "
-                             f"got {input_size} and {hidden_size}")
-        self.input_size = input_size
-        self.hidden_size = hidden_size
+        self.input_size = positive_int(input_size, "input_size", type(self).__name__)
+        self.hidden_size = positive_int(hidden_size, "hidden_size", type(self).__name__)
 
     @property
     def output_size(self) -> int:

@@ -7,16 +7,26 @@ that array.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
-from ..errors import ArgumentError, StateError
+from ..arguments import describe, real
+from ..errors import ArgumentTypeError, StateError
 from .. import backend
 from ..errors import TinygradRNNError
 from ..tensor import Tensor
 
 
-def _with_grads(params: Tensor | Iterable[Tensor]) -> list[Tensor]:
-    params = [params] if isinstance(params, Tensor) else list(params)
+def _with_grads(params: Tensor | Iterable[Tensor], op: str) -> list[Tensor]:
+    """The tensors among ``params`` (one Tensor or an iterable of them) that have a gradient."""
+    if isinstance(params, Tensor):
+        return [params] if params.grad is not None else []
+    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+        raise ArgumentTypeError(f"{op}: params must be a Tensor or an iterable of Tensors "
+                                f"(e.g. model.parameters()), got {describe(params)}")
+    params = list(params)
+    for p in params:
+        if not isinstance(p, Tensor):
+            raise ArgumentTypeError(f"{op}: params must hold Tensors, got {describe(p)}")
     return [p for p in params if p.grad is not None]
 
 
@@ -35,10 +45,11 @@ def clip_grad_norm(params: Tensor | Iterable[Tensor], max_norm: float, norm_type
     largest |g|). Returns the total norm *before* clipping, as a Python float — worth
     logging: spikes in it are the exploding gradients.
     """
-    grads = _with_grads(params)
+    max_norm = real(max_norm, "max_norm", "clip_grad_norm", low=0.0, allow_inf=True)
+    p = real(norm_type, "norm_type", "clip_grad_norm", low=0.0, low_open=True, allow_inf=True)
+    grads = _with_grads(params, "clip_grad_norm")
     if not grads:
         return 0.0
-    p = float(norm_type)
     if p == math.inf:
         norms = [float(backend.xp_of(t.grad.data).abs(t.grad.data).max()) if t.grad.size else 0.0
                  for t in grads]
@@ -58,10 +69,8 @@ def clip_grad_norm(params: Tensor | Iterable[Tensor], max_norm: float, norm_type
 
 def clip_grad_value(params: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element to ``[-clip_value, clip_value]`` (PyTorch's ``clip_grad_value_``)."""
-    v = float(clip_value)
-    if v < 0:
-        raise ArgumentError(f"clip_grad_value: clip_value must be >= 0, got {clip_value}")
-    for t in _with_grads(params):
+    v = real(clip_value, "clip_value", "clip_grad_value", low=0.0, allow_inf=True)
+    for t in _with_grads(params, "clip_grad_value"):
         t.grad = Tensor._make(backend.xp_of(t.grad.data).clip(t.grad.data, -v, v), False, None)
 
 

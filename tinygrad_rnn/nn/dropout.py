@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..arguments import probability
 from .. import backend
 from ..tensor import Tensor
 from .module import Module
@@ -35,9 +35,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ArgumentError(f"Dropout: p must be a probability in [0, 1], got {p}")
-        self.p = float(p)
+        self.p = probability(p, "p", "Dropout")
 
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.p == 0.0:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..arguments import positive_int
 from ..errors import ArgumentError
 from .. import backend
 from ..errors import DtypeError
@@ -21,11 +22,8 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, device: str | None = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        if num_embeddings <= 0 or embedding_dim <= 0:
-            raise ArgumentError(f"Embedding: num_embeddings and embedding_dim must be positive, "
-                             f"got {num_embeddings} and {embedding_dim}")
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
+        self.num_embeddings = num_embeddings = positive_int(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = embedding_dim = positive_int(embedding_dim, "embedding_dim", "Embedding")
         self.weight = Parameter(init.initial_value(init.normal, (num_embeddings, embedding_dim), 1, dtype, device))
 
     def forward(self, indices: Any) -> Tensor:

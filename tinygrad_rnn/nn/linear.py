@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..errors import ArgumentError
+from ..arguments import positive_int
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import init
@@ -21,10 +21,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  device: str | None = None, dtype: Any = None) -> None:
         super().__init__()
-        if in_features <= 0 or out_features <= 0:
-            raise ArgumentError(f"Linear: in_features and out_features must be positive, got {in_features} and {out_features}")
-        self.in_features = in_features
-        self.out_features = out_features
+        self.in_features = in_features = positive_int(in_features, "in_features", "Linear")
+        self.out_features = out_features = positive_int(out_features, "out_features", "Linear")
         k = 1.0 / math.sqrt(in_features)
         draw = lambda shape: init.uniform(shape, -k, k)  # noqa: E731
         self.weight = Parameter(init.initial_value(draw, (out_features, in_features), 1, dtype, device))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from ..arguments import size
 from ..errors import ArgumentError
 from ..dtypes import as_dtype
 from .. import backend
@@ -89,7 +90,7 @@ class LSTMCell(RNNCellBase):
                  device: str | None = None, dtype: Any = None) -> None:
         super().__init__(input_size, hidden_size)
         param = partial(self.new_parameter, dtype=dtype, device=device)
-        H, P = hidden_size, proj_size
+        H, P = hidden_size, size(proj_size, "proj_size", "LSTMCell")
         if not 0 <= P < H:
             raise ArgumentError(f"LSTMCell: proj_size must be in [0, hidden_size) = [0, {H}), got {P}")
         if not forget_gate and (forget_bias != 0.0 or unit_forget_bias):

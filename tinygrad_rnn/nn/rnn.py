@@ -27,6 +27,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Callable
 
+from ..arguments import positive_int, probability
 from ..errors import ArgumentError, ArgumentTypeError
 from ..errors import ShapeError
 from ..modes import name_scope
@@ -67,10 +68,10 @@ class RNNBase(Module):
                  fused: bool | str = False, **cell_kwargs: Any) -> None:
         super().__init__()
         kind = type(self).__name__
-        if not isinstance(num_layers, int) or num_layers < 1:
-            raise ArgumentError(f"{kind}: num_layers must be a positive int, got {num_layers!r}")
-        if not 0.0 <= float(dropout) <= 1.0 or isinstance(dropout, bool):
-            raise ArgumentError(f"{kind}: dropout must be a probability in [0, 1], got {dropout!r}")
+        input_size = positive_int(input_size, "input_size", kind)
+        hidden_size = positive_int(hidden_size, "hidden_size", kind)
+        num_layers = positive_int(num_layers, "num_layers", kind)
+        dropout = probability(dropout, "dropout", kind)
         if dropout > 0 and num_layers == 1:
             warnings.warn(f"{kind}: dropout={dropout} acts between stacked layers only, so it does "
                           f"nothing with num_layers=1", stacklevel=3)

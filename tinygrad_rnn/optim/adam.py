@@ -4,7 +4,8 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable
 
-from ..errors import ArgumentError
+from ..arguments import describe, real
+from ..errors import ArgumentTypeError
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -26,16 +27,19 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False) -> None:
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        super().__init__(params, dict(lr=lr, betas=tuple(betas) if isinstance(betas, list) else betas, eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        b1, b2 = group["betas"]
-        if not (0 <= b1 < 1 and 0 <= b2 < 1):
-            raise ArgumentError(f"Adam: betas must be in [0, 1), got {group['betas']}")
-        if group["eps"] < 0 or group["weight_decay"] < 0:
-            raise ArgumentError(f"Adam: eps ({group['eps']}) and weight_decay ({group['weight_decay']}) must be >= 0")
+        betas = group["betas"]
+        if not isinstance(betas, tuple) or len(betas) != 2:
+            raise ArgumentTypeError(f"{type(self).__name__}: betas must be a pair of numbers in [0, 1), "
+                                    f"got {describe(betas)}")
+        for i, beta in enumerate(betas):
+            real(beta, f"betas[{i}]", type(self).__name__, low=0.0, high=1.0, high_open=True)
+        self._check_number(group, "eps", low=0.0)
+        self._check_number(group, "weight_decay", low=0.0)
 
     def _update(self, xp: Any, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         beta1, beta2 = group["betas"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence
 
+from ..arguments import finite_real, positive_int
 from ..errors import ArgumentError, ArgumentTypeError, MissingKeyError
 from .optimizer import Optimizer
 
@@ -116,9 +117,9 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
-        if not isinstance(step_size, int) or step_size < 1:
-            raise ArgumentError(f"StepLR: step_size must be a positive int, got {step_size!r}")
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size = positive_int(step_size, "step_size", "StepLR")
+        # a non-finite factor would make the lr non-finite, which the optimizers refuse
+        self.gamma = finite_real(gamma, "gamma", "StepLR", low=0.0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -132,7 +133,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the lr by ``gamma`` at every step: η₀ · γᵗ."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = gamma
+        self.gamma = finite_real(gamma, "gamma", "ExponentialLR", low=0.0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:

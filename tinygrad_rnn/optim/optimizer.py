@@ -11,11 +11,12 @@ with a new array, so a graph that still holds the old values is not corrupted ei
 """
 from __future__ import annotations
 
-import numbers
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
+from ..arguments import describe, real
 from ..errors import ArgumentError, ArgumentTypeError
 from .. import backend
 from ..errors import ShapeError, TinygradRNNError
@@ -43,6 +44,9 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise ArgumentTypeError(f"{type(self).__name__}: params must be an iterable of tensors (e.g. "
                             f"model.parameters()) or of dicts, got a single Tensor; wrap it in a list")
+        if isinstance(params, (str, bytes, dict)) or not isinstance(params, Iterable):
+            raise ArgumentTypeError(f"{type(self).__name__}: params must be an iterable of tensors (e.g. "
+                                    f"model.parameters()) or of dicts, got {describe(params)}")
         params = list(params)
         if not params:
             raise ArgumentError(f"{type(self).__name__}: got an empty parameter list")
@@ -56,7 +60,14 @@ class Optimizer:
 
     def add_param_group(self, group: dict[str, Any]) -> None:
         """Add parameters with their own hyperparameters (missing ones take the defaults)."""
+        if not isinstance(group, dict) or "params" not in group:
+            raise ArgumentTypeError(f"{type(self).__name__}: a parameter group is a dict with a 'params' "
+                                    f"entry, got {describe(group)}")
         params = group["params"]
+        if not isinstance(params, Tensor) and (isinstance(params, (str, bytes, dict))
+                                               or not isinstance(params, Iterable)):
+            raise ArgumentTypeError(f"{type(self).__name__}: a group's 'params' must be Tensors, "
+                                    f"got {describe(params)}")
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):
@@ -77,11 +88,13 @@ class Optimizer:
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Subclasses reject bad hyperparameters here, with a message naming them."""
-        lr = group["lr"]
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-            raise ArgumentTypeError(f"{type(self).__name__}: lr must be a number, got {type(lr).__name__}")
-        if not 0.0 <= lr < float("inf"):      # refuses NaN and infinity too, as PyTorch refuses NaN
-            raise ArgumentError(f"{type(self).__name__}: invalid learning rate {lr} (a finite number >= 0)")
+        # a finite number >= 0: PyTorch refuses NaN (for most optimizers); an infinite rate
+        # only ever turns the weights into inf/NaN, so it is refused as well
+        self._check_number(group, "lr", low=0.0, what="the learning rate lr")
+
+    def _check_number(self, group: dict[str, Any], key: str, what: str | None = None, **limits: Any) -> None:
+        """``group[key]`` is a finite number within ``limits`` (see :func:`..arguments.real`)."""
+        real(group[key], what or key, type(self).__name__, **limits)
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``grad = None``, as PyTorch's default)."""

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..errors import ArgumentError
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -34,8 +33,7 @@ class RMSprop(Optimizer):
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
         for key in ("alpha", "eps", "weight_decay", "momentum"):
-            if group[key] < 0:
-                raise ArgumentError(f"RMSprop: {key} must be >= 0, got {group[key]}")
+            self._check_number(group, key, low=0.0)
 
     def _update(self, xp: Any, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         alpha = group["alpha"]

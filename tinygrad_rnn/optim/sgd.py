@@ -27,9 +27,9 @@ class SGD(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        if group["momentum"] < 0 or group["weight_decay"] < 0:
-            raise ArgumentError(f"SGD: momentum ({group['momentum']}) and weight_decay "
-                             f"({group['weight_decay']}) must be >= 0")
+        for key in ("momentum", "weight_decay"):
+            self._check_number(group, key, low=0.0)
+        self._check_number(group, "dampening")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ArgumentError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
 

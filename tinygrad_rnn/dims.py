@@ -12,9 +12,12 @@ same way everywhere. The two functions below are the only place the rule is writ
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
+
 from .errors import ArgumentTypeError
 
-__all__ = ["pick_dim", "pick_keepdim", "ElementCount"]
+__all__ = ["pick_dim", "pick_keepdim", "int_dim", "ElementCount"]
 
 
 def pick_dim(op: str, dim: Any, axis: Any, default: Any = None) -> Any:
@@ -33,6 +36,14 @@ def pick_keepdim(op: str, keepdim: Any, keepdims: Any) -> bool:
                         f"they mean the same, pass one")
     value = keepdim if keepdim is not None else keepdims
     return bool(value) if value is not None else False
+
+
+def int_dim(op: str, dim: Any, what: str = "dim") -> int:
+    """``dim`` as a Python int, or a clear error: a NumPy integer is fine, a float, bool, string
+    or None is not. Callers test ``type(dim) is int`` first, so the common case costs nothing."""
+    if isinstance(dim, (int, np.integer)) and not isinstance(dim, (bool, np.bool_)):
+        return int(dim)
+    raise ArgumentTypeError(f"{op}: {what} must be an int, got {type(dim).__name__} {dim!r}")
 
 
 class ElementCount(int):

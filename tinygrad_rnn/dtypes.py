@@ -41,10 +41,15 @@ def get_default_dtype() -> np.dtype:
 
 def as_dtype(dtype: Any) -> np.dtype:
     """Turn ``"float32"``, ``np.float32``, ``tg.float32`` and the like into a NumPy dtype."""
+    if dtype is None or isinstance(dtype, (list, tuple, dict)):   # NumPy: float64, or a record type
+        raise DtypeError(f"unknown dtype {dtype!r}")
     try:
-        return np.dtype(dtype)
+        d = np.dtype(dtype)
     except TypeError as e:
         raise DtypeError(f"unknown dtype {dtype!r}") from e
+    if d.kind not in "biufc":
+        raise DtypeError(f"unknown dtype {dtype!r}: a tensor holds bool, int, float or complex numbers, not {d}")
+    return d
 
 
 def is_float(dtype: np.dtype) -> bool:

@@ -21,9 +21,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .errors import ArgumentTypeError
+from .errors import ArgumentError, ArgumentTypeError
 from . import backend
-from .dims import ElementCount, pick_dim, pick_keepdim
+from .dims import ElementCount, int_dim, pick_dim, pick_keepdim
 from .dtypes import as_dtype, get_default_dtype
 from .dtypes import device_or_dtype as _device_or_dtype
 from .errors import (AnomalyError, BackwardError, DeviceMismatchError, DtypeError, ShapeError,
@@ -355,7 +355,10 @@ class Tensor:
         ``x.to("cuda")``, ``x.to(tg.float64)``, ``x.to("cpu", tg.float32)``, ``x.to(device=...)``.
         Differentiable; returns ``self`` when nothing changes."""
         if device_or_dtype is not None:
-            dev, dt = _device_or_dtype(device_or_dtype)
+            try:
+                dev, dt = _device_or_dtype(device_or_dtype)
+            except DtypeError as e:
+                raise DtypeError(f"to: {e}") from None
             if dev is not None and device is not None:
                 raise ArgumentTypeError(f"to: got the device twice ({device_or_dtype!r} and device={device!r})")
             if dt is not None and dtype is not None:
@@ -385,7 +388,10 @@ class Tensor:
 
     def astype(self, dtype: Any) -> "Tensor":
         """A copy in another dtype (differentiable between float dtypes)."""
-        d = as_dtype(dtype)
+        try:
+            d = as_dtype(dtype)
+        except DtypeError as e:
+            raise DtypeError(f"astype: {e}") from None
         if d == self.dtype:
             return self
         if self._requires_grad and d.kind != "f":
@@ -586,12 +592,12 @@ class Tensor:
 
     def softmax(self, dim: int | None = None, *, axis: int | None = None) -> "Tensor":
         """Softmax along ``dim`` (or ``axis``; the last axis by default)."""
-        return _sm.Softmax.apply(self, axis=_axes(pick_dim("softmax", dim, axis, -1), self.ndim, "softmax")[0])
+        return _sm.Softmax.apply(self, axis=_axis(pick_dim("softmax", dim, axis, -1), self.ndim, "softmax"))
 
     def log_softmax(self, dim: int | None = None, *, axis: int | None = None) -> "Tensor":
         """log(softmax) along ``dim`` (or ``axis``; the last axis by default), computed stably."""
-        return _sm.LogSoftmax.apply(self, axis=_axes(pick_dim("log_softmax", dim, axis, -1), self.ndim,
-                                                     "log_softmax")[0])
+        return _sm.LogSoftmax.apply(self, axis=_axis(pick_dim("log_softmax", dim, axis, -1), self.ndim,
+                                                     "log_softmax"))
 
     # -- reductions --
     # Every reduction takes dim= or axis= (an int, a tuple, or None for all) and keepdim= or
@@ -660,10 +666,13 @@ class Tensor:
 
     def permute(self, *dims: Any) -> "Tensor":
         dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        if any(not -self.ndim <= d < self.ndim for d in dims) or \
-                sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
-            raise ShapeError(f"permute: {dims} is not a permutation of the {self.ndim} axes of shape {tuple(self.shape)}")
-        return _s.Permute.apply(self, dims=tuple(d % self.ndim for d in dims))
+        nd = self.ndim
+        if any(type(d) is not int or not -nd <= d < nd for d in dims) or \
+                sorted(d % nd for d in dims) != list(range(nd)):
+            dims = tuple(int_dim("permute", d) for d in dims)   # NumPy ints pass; others get a clear error
+            if any(not -nd <= d < nd for d in dims) or sorted(d % nd for d in dims) != list(range(nd)):
+                raise ShapeError(f"permute: {dims} is not a permutation of the {nd} axes of shape {tuple(self.shape)}")
+        return _s.Permute.apply(self, dims=tuple(d % nd for d in dims))
 
     def transpose(self, dim0: int = 0, dim1: int = 1) -> "Tensor":
         """Swap two axes (PyTorch's meaning; NumPy's full permutation is :meth:`permute`)."""
@@ -672,6 +681,9 @@ class Tensor:
             dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         except IndexError:
             raise ShapeError(f"transpose: axes {dim0} and {dim1} out of range for shape {tuple(self.shape)}") from None
+        except TypeError:   # not list indices: say which one
+            int_dim("transpose", dim0, "dim0"), int_dim("transpose", dim1, "dim1")
+            raise
         return _s.Permute.apply(self, dims=tuple(dims))
 
     @property
@@ -777,13 +789,30 @@ def _axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
     """Normalise an axis argument to a sorted tuple of non-negative axes (or None for all)."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    n = ndim if ndim > 0 else 1
+    if type(axis) is int and -n <= axis < n:      # the common case: one axis in range
+        return (axis % n,)
+    if isinstance(axis, (tuple, list)):
+        if not axis:   # PyTorch reduces over all axes, NumPy over none: too ambiguous to guess
+            raise ArgumentError(f"{op}: dim={axis!r} names no axis; pass None for all axes")
+        axes = tuple(int_dim(op, ax) for ax in axis)
+    else:
+        axes = (int_dim(op, axis),)
     out = []
     for ax in axes:
-        if not -max(ndim, 1) <= ax < max(ndim, 1):
+        if not -n <= ax < n:
             raise ShapeError(f"{op}: axis {ax} is out of range for a tensor with {ndim} dimensions")
-        out.append(int(ax) % max(ndim, 1))
+        out.append(ax % n)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"{op}: dim {tuple(axes)} names an axis twice (a tensor with {ndim} dimensions)")
     return tuple(sorted(out))
+
+
+def _axis(axis: Any, ndim: int, op: str) -> int:
+    """One axis (softmax, log_softmax), normalised to a non-negative int."""
+    if type(axis) is not int:
+        axis = int_dim(op, axis)
+    return _axes(axis, ndim, op)[0]
 
 
 _BASIC = (int, slice, type(None), type(Ellipsis))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Callable
 
-from ..arguments import positive_int, probability
+from ..arguments import positive_int, probability, size
 from ..errors import ArgumentError, ArgumentTypeError
 from ..errors import ShapeError
 from ..modes import name_scope
@@ -245,9 +245,8 @@ class LSTM(RNNBase):
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  proj_size: int = 0, *, cell: Callable[..., RNNCellBase] | None = None,
                  name: str | None = None, **cell_kwargs: Any) -> None:
-        if not isinstance(proj_size, int) or proj_size < 0:
-            raise ArgumentError(f"LSTM: proj_size must be a non-negative int, got {proj_size!r}")
-        if proj_size >= hidden_size:
+        proj_size = size(proj_size, "proj_size", "LSTM")
+        if proj_size >= positive_int(hidden_size, "hidden_size", "LSTM"):
             raise ArgumentError(f"LSTM: proj_size ({proj_size}) must be smaller than hidden_size ({hidden_size})")
         if cell is None:
             from .lstm_cell import LSTMCell

@@ -11,8 +11,8 @@ import numpy as np
 
 from .. import backend
 from ..backend import xp_of
-from ..dims import pick_dim
-from ..errors import DeviceMismatchError, DtypeError, ShapeError
+from ..dims import int_dim, pick_dim
+from ..errors import ArgumentTypeError, DeviceMismatchError, DtypeError, ShapeError
 from ..tensor import Function, Tensor
 
 
@@ -183,6 +183,8 @@ def cat(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None =
     """Join tensors along an existing axis ``dim`` (or ``axis``; 0 by default): shapes must
     agree except along it."""
     dim = pick_dim("cat", dim, axis, 0)
+    if type(dim) is not int:
+        dim = int_dim("cat", dim)
     ts = _check_group("cat", tensors)
     nd = ts[0].ndim
     if not -nd <= dim < nd:
@@ -197,6 +199,8 @@ def cat(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None =
 def stack(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """Stack same-shaped tensors along a new axis ``dim`` (or ``axis``; 0 by default)."""
     dim = pick_dim("stack", dim, axis, 0)
+    if type(dim) is not int:
+        dim = int_dim("stack", dim)
     ts = _check_group("stack", tensors)
     if any(t.shape != ts[0].shape for t in ts[1:]):
         raise ShapeError(f"stack: all tensors must have the same shape, got {[tuple(x.shape) for x in ts]}")
@@ -212,16 +216,23 @@ def split(t: Tensor, split_size_or_sections: int | Sequence[int], dim: int | Non
     piece (the last may be smaller); a list gives each piece's size and must add up to the
     axis length."""
     dim = pick_dim("split", dim, axis, 0)
+    if type(dim) is not int:
+        dim = int_dim("split", dim)
     if not -t.ndim <= dim < t.ndim:
         raise ShapeError(f"split: dim {dim} out of range for shape {tuple(t.shape)}")
     ax = dim % t.ndim
     n = t.shape[ax]
-    if isinstance(split_size_or_sections, (int, np.integer)):
+    if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(split_size_or_sections, bool):
         if split_size_or_sections <= 0:
             raise ShapeError(f"split: split size must be positive, got {split_size_or_sections}")
         sizes = [min(split_size_or_sections, n - s) for s in range(0, n, split_size_or_sections)]
     else:
-        sizes = list(split_size_or_sections)
+        if not isinstance(split_size_or_sections, (tuple, list)):
+            raise ArgumentTypeError(f"split: split_size_or_sections must be an int or a list of ints, got "
+                                    f"{type(split_size_or_sections).__name__} {split_size_or_sections!r}")
+        sizes = [int_dim("split", s, "a section size") for s in split_size_or_sections]
+        if any(s < 0 for s in sizes):
+            raise ShapeError(f"split: section sizes must be >= 0, got {sizes}")
         if sum(sizes) != n:
             raise ShapeError(f"split: sizes {sizes} add up to {sum(sizes)}, but dim {dim} of shape {tuple(t.shape)} has {n}")
     out, start = [], 0
@@ -236,6 +247,10 @@ def chunk(t: Tensor, chunks: int, dim: int | None = None, *, axis: int | None = 
     """Split into ``chunks`` nearly equal pieces along ``dim`` (or ``axis``; 0 by default),
     PyTorch's rule: ceil(n / chunks) each."""
     dim = pick_dim("chunk", dim, axis, 0)
+    if type(chunks) is not int:
+        chunks = int_dim("chunk", chunks, "chunks")
+    if type(dim) is not int:
+        dim = int_dim("chunk", dim)
     if chunks <= 0:
         raise ShapeError(f"chunk: chunks must be positive, got {chunks}")
     if not -t.ndim <= dim < t.ndim:

@@ -32,7 +32,9 @@ class RMSprop(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        for key in ("alpha", "eps", "weight_decay", "momentum"):
+        # alpha is a decay factor: above 1 the running average of g² can turn negative (√ of it: NaN)
+        self._check_number(group, "alpha", low=0.0, high=1.0)
+        for key in ("eps", "weight_decay", "momentum"):
             self._check_number(group, key, low=0.0)
 
     def _update(self, xp: Any, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:

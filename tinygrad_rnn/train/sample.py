@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..arguments import describe, real, size
+from ..errors import ArgumentError, ArgumentTypeError
 from .. import backend
 from ..modes import no_grad
 from ..tensor import Tensor
@@ -25,21 +26,20 @@ def sample_text(model: SequenceModel, vocab: str, prime: str | None, length: int
     ``prime=None`` starts from ``"The "`` when the vocabulary has those characters; an empty
     prime (or ``None`` with a vocabulary that lacks them, e.g. a lowercase corpus) starts from
     one character drawn uniformly from the vocabulary with the same ``seed``."""
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
-        raise ArgumentError(f"sample: temperature must be a positive number, got {temperature!r}")
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
-        raise ArgumentError(f"sample: length must be an int >= 0, got {length!r}")
+    # finite: an infinite temperature turns every logit into 0 (or NaN for -inf logits)
+    temperature = real(temperature, "temperature", "sample_text", low=0.0, low_open=True)
+    length = size(length, "length", "sample_text")
     if not isinstance(vocab, str) or (prime is not None and not isinstance(prime, str)):
-        raise ArgumentError(f"sample: vocab and prime must be strings, got {type(vocab).__name__} and "
-                         f"{type(prime).__name__}")
+        raise ArgumentTypeError(f"sample_text: vocab and prime must be strings, got {describe(vocab)} and "
+                                f"{describe(prime)}")
     if not vocab:
-        raise ArgumentError("sample: the model's vocabulary is empty")
+        raise ArgumentError("sample_text: the model's vocabulary is empty")
     stoi = {ch: i for i, ch in enumerate(vocab)}
     if prime is None:
         prime = DEFAULT_PRIME if all(ch in stoi for ch in DEFAULT_PRIME) else ""
     unknown = sorted({ch for ch in prime if ch not in stoi})
     if unknown:
-        raise ArgumentError(f"sample: the prime contains characters the model never saw: {unknown!r}")
+        raise ArgumentError(f"sample_text: the prime contains characters the model never saw: {unknown!r}")
     rng = np.random.default_rng(seed)
     if not prime:
         prime = vocab[int(rng.integers(len(vocab)))]

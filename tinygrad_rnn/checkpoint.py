@@ -43,7 +43,7 @@ from typing import Any, BinaryIO, Iterator
 import numpy as np
 
 from . import backend
-from .errors import ArgumentTypeError, CheckpointError
+from .errors import ArgumentTypeError, CheckpointError, MissingFileError
 from .tensor import Tensor
 
 __all__ = ["save", "load", "read_header", "CheckpointError", "FORMAT", "VERSION"]
@@ -416,7 +416,11 @@ def _open(path: str, fileobj: BinaryIO | None = None) -> tuple[dict, dict[str, n
     else:
         if os.path.isdir(path):
             raise CheckpointError(f"load: {path} is a folder, not a checkpoint file")
-        with open(path, "rb") as f:      # FileNotFoundError / PermissionError pass through as themselves
+        try:
+            f = open(path, "rb")         # PermissionError passes through as itself
+        except FileNotFoundError:
+            raise MissingFileError(f"load: no such file: {path}") from None
+        with f:
             members = _members_of(path, f)
     if not all(n.endswith(".npy") for n in members):
         raise CheckpointError(f"load: {path} is not a tinygrad_rnn checkpoint (it holds members that are not "

@@ -27,7 +27,7 @@ from .dims import ElementCount, int_dim, pick_dim, pick_keepdim
 from .dtypes import as_dtype, get_default_dtype
 from .dtypes import device_or_dtype as _device_or_dtype
 from .errors import (AnomalyError, BackwardError, DeviceMismatchError, DtypeError, ShapeError,
-                     TinygradRNNError)
+                     TinygradRNNError, UnknownDeviceError)
 from .modes import state
 
 Shape = tuple[int, ...]
@@ -364,7 +364,10 @@ class Tensor:
             if dt is not None and dtype is not None:
                 raise ArgumentTypeError(f"to: got the dtype twice ({device_or_dtype!r} and dtype={dtype!r})")
             device, dtype = device or dev, dtype if dt is None else dt
-        out = self if device is None else self._to_device(device)
+        try:
+            out = self if device is None else self._to_device(device)
+        except UnknownDeviceError as e:
+            raise UnknownDeviceError(f"to: {e}") from None
         return out if dtype is None else out.astype(dtype)
 
     def _to_device(self, device: str) -> "Tensor":

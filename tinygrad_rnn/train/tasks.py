@@ -349,5 +349,5 @@ TASKS: dict[str, type[Task]] = {t.name: t for t in (AddingTask, ReberTask, CopyT
 
 def make_task(name: str, **options: Any) -> Task:
     if not isinstance(name, str) or name not in TASKS:
-        raise ArgumentError(f"unknown task {name!r}; choose from {', '.join(TASKS)}")
+        raise ArgumentError(f"make_task: unknown task {name!r}; choose from {', '.join(TASKS)}")
     return TASKS[name](**options)

@@ -232,20 +232,26 @@ class Bidirectional(Module):
                 bwd = bwd[:, ::-1]
             else:
                 fwd = fwd[:, ::-1]
-        if self.merge_mode == "concat":
-            out: Any = cat([fwd, bwd], -1)
-        elif self.merge_mode == "sum":
-            out = fwd + bwd
-        elif self.merge_mode == "mul":
-            out = fwd * bwd
-        elif self.merge_mode == "ave":
-            out = (fwd + bwd) * 0.5
-        else:
-            out = [fwd, bwd]
+        out = merge_directions(fwd, bwd, self.merge_mode)
         if not self.forward_layer.return_state:
             return out
         head = tuple(out) if isinstance(out, list) else (out,)
         return head + tuple(fw_states) + tuple(bw_states)
+
+
+def merge_directions(fwd: Tensor, bwd: Tensor, merge_mode: str | None) -> Any:
+    """Keras' merge of a bidirectional layer's two outputs (same shape, same time order):
+    ``"concat"`` [fwd | bwd] on the last axis, ``"sum"``, ``"mul"``, ``"ave"``, or ``None`` for
+    the list ``[fwd, bwd]``. Shared by :class:`Bidirectional` and ``keras.layers.Bidirectional``."""
+    if merge_mode == "concat":
+        return cat([fwd, bwd], -1)
+    if merge_mode == "sum":
+        return fwd + bwd
+    if merge_mode == "mul":
+        return fwd * bwd
+    if merge_mode == "ave":
+        return (fwd + bwd) * 0.5
+    return [fwd, bwd]
 
 
 def _fresh_weights(cell: RNNCellBase) -> None:

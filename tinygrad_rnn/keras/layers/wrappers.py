@@ -6,7 +6,7 @@ from typing import Any
 
 from ...errors import ArgumentError, ArgumentTypeError
 from ...errors import ShapeError
-from ...ops.shape import cat
+from ...nn.recurrent import merge_directions
 from ...tensor import Tensor
 from .base import Layer
 from .recurrent import RNN
@@ -94,16 +94,7 @@ class Bidirectional(Layer):
                 bwd = bwd[:, ::-1] if time == 1 else bwd[::-1]
             else:
                 fwd = fwd[:, ::-1] if time == 1 else fwd[::-1]
-        if self.merge_mode == "concat":
-            out: Any = cat([fwd, bwd], -1)
-        elif self.merge_mode == "sum":
-            out = fwd + bwd
-        elif self.merge_mode == "mul":
-            out = fwd * bwd
-        elif self.merge_mode == "ave":
-            out = (fwd + bwd) * 0.5
-        else:
-            out = [fwd, bwd]
+        out = merge_directions(fwd, bwd, self.merge_mode)
         if not self.return_state:
             return out
         head = list(out) if isinstance(out, list) else [out]

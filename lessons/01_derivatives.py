@@ -95,15 +95,20 @@ show(OUT / "01_finite_difference_error.png")
 # left. At large `h` the error falls as `h` shrinks: along the slope-1 line for the forward
 # difference, along the much steeper slope-2 line for the central one. Then each curve turns
 # around and climbs again as `h` keeps shrinking: that is rounding noise divided by `h`. The
-# forward difference is best near `h ≈ 1e-8`, with an error near 1e-9; the central
-# difference is best between `h ≈ 1e-7` and `1e-5`, where it is a hundred to a thousand
-# times more accurate. The jagged left half is rounding noise: its exact size depends on how
-# the last bits happen to fall, but its trend grows like 1/h. This is why `tg.gradcheck`
-# uses central differences in float64 with `eps = 1e-6`.
+# central difference turns around at a larger `h` than the forward one (its truncation error
+# shrinks faster, so rounding wins later) and its lowest point is far lower; the printout below
+# gives each curve's best `h`, its error there, and the ratio. The jagged left half is rounding
+# noise: its exact size depends on how the last bits happen to fall, but its trend grows like
+# 1/h. This is why `tg.gradcheck` uses central differences in float64 with `eps = 1e-6`.
 
 # %%
 best_forward = min(err_forward)
 best_central = min(err_central)
+h_forward, h_central = hs[int(np.argmin(err_forward))], hs[int(np.argmin(err_central))]
+print(f"forward difference: best at h = {h_forward:.1e}, error {best_forward:.1e}")
+print(f"central difference: best at h = {h_central:.1e}, error {best_central:.1e}, "
+      f"{best_forward / best_central:.0f} times smaller")
+check(h_central > h_forward, "the central difference is best at a larger h than the forward one")
 check(best_central < 1e-9, "the best central difference matches the exact slope to 1e-9")
 check(best_central < best_forward / 10, "central differences beat forward differences by 10× or more")
 check(err_central[0] > 1e-4, "a step of h = 1e-15 is ruined by rounding")
@@ -288,6 +293,11 @@ graph = tg.viz.draw(tL, label="L = (tanh(w·x + b) − y)², w = 0.8, x = −1.5
                     show_values=True)
 path = tg.viz.render(graph, OUT / "01_neuron_graph.png")
 show(path)
+print(f"|grad| at L: {abs(tL.grad.item()):.3g},  at d: {abs(td.grad.item()):.3g} (d = {td.item():.3g}),  "
+      f"at s: {abs(ts.grad.item()):.3g},  at q: {abs(tq.grad.item()):.3g} "
+      f"(q = {tq.item():.3g}, tanh′(q) = 1 − s² = {1 - ts.item() ** 2:.3g})")
+check(abs(tq.grad.item()) < abs(ts.grad.item()) and 1 - ts.item() ** 2 < 0.75,
+      "the tanh step shrinks the gradient: |∂L/∂q| < |∂L/∂s|")
 
 # %% [markdown]
 # **Reading the picture** (`01_neuron_graph.png`). Boxes are tensors, small ellipses are
@@ -297,11 +307,11 @@ show(path)
 # is the gradient sent to them); blue dashed `x` and `y` are inputs that need no gradient;
 # purple `L` is the output. The fill colour is the gradient's size on a fixed
 # log scale from 1e-8 (pale) to 1 (dark red); here every gradient is 1 or more, so every
-# box with a gradient is dark, and the numbers tell the story. Read them from the right:
-# `|grad|` is 1 at `L`, 2.4 at `d` (that is `2d`, with `d = −1.22`), still 2.4 at `s`, and
-# halves to 1.2 at `q`. The `tanh` step made that cut: `q = −0.9` is far enough from 0 that
-# `tanh′(q) = 1 − s² ≈ 0.49`. Edge widths follow the same scale; `x` and `y` get no gradient
-# (white, dashed) because we did not ask for one.
+# box with a gradient is dark, and the numbers tell the story. Read them from the right (the
+# printout below the picture gives the same numbers): `|grad|` is 1 at `L`, `2|d|` at `d`, the
+# same at `s` (since `d = s − y`), and smaller at `q`. The `tanh` step made that cut: `q` is far
+# enough from 0 that `tanh′(q) = 1 − s²` is well below 1. Edge widths follow the same scale;
+# `x` and `y` get no gradient (white, dashed) because we did not ask for one.
 # Remember this factor `1 − tanh²`: in lesson 4 it is one of the two reasons gradients
 # vanish in recurrent networks.
 #

@@ -105,9 +105,9 @@ def unroll(cell, readout, xs, ys):
                 E_t.name = f"E_{t}"
             states.append(s)
             losses.append(E_t)
-    E = losses[0]
-    for E_t in losses[1:]:
-        E = E + E_t
+    # one sum of all the step losses (not E_1 + E_2 + …, a chain of adds that would pull the
+    # steps of the drawing out of order): every E_t feeds the same node, as in Σ_t E_t
+    E = tg.stack(losses).sum()
     E.name = "E"
     return E, states, losses
 
@@ -133,7 +133,7 @@ show(tg.viz.render(graph, OUT / "03_unrolled_rnn.png"))
 # stays compact): one set of weights, used T times. The state made in one step (`h_1`, `h_2`, …)
 # reappears as a small tag in the next step, where it is multiplied by `W`. That is the only
 # path by which the past influences the future, and the only path by which gradient flows back
-# through time. Each step has its own loss `E_t`; they are added into `E` at the far right.
+# through time. Each step has its own loss `E_t`; they are stacked and summed into `E` at the far right.
 #
 # Zoom in to read the numbers. The colours of the boxes differ little (the printout below
 # gives the range of the states' gradients), so the `|grad|` numbers carry the information. One
@@ -255,6 +255,8 @@ for t in range(T2, 0, -1):
 check(np.allclose(dW2, cell2.weight_hh.grad.numpy(), atol=1e-12),
       f"BPTT by hand still equals autograd on a {T2}-step sequence")
 check(terms[1] == 0.0, "step 1 adds nothing to ∂E/∂W, because s_0 = 0")
+print(f"‖δ_t s_(t−1)ᵀ‖ for t = 2 … {T2}: from {terms[2:].min():.3f} to {terms[2:].max():.3f}")
+check(terms[2:].max() < 10 * terms[2:].min(), "after the first, every step adds a term within a factor of 10 of the others")
 
 fig, ax = plt.subplots(figsize=(7.5, 3.8), dpi=110)
 ax.bar(range(1, T2 + 1), terms[1:], color="#1f77b4")
@@ -282,7 +284,7 @@ check(max(grads2) < 10 * min(grads2), f"over {T2} steps the states' gradients st
 # stay within the range printed above: on such a short range nothing has vanished yet.
 #
 # In `03_dW_per_step.png`, every step except the first adds a
-# term of similar size. The first adds nothing, because `s_0 = 0`. This untrained network
+# term of similar size (the printed range). The first adds nothing, because `s_0 = 0`. This untrained network
 # predicts every character about equally badly, so every `E_t` sends a similar gradient.
 # What this picture cannot show is *where each term's gradient came from*. `δ_t` mixes
 # the direct error at step t with echoes of errors from later steps, sent back through

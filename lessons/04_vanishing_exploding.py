@@ -51,20 +51,37 @@ I = 8                              # input size
 # %%
 rng = np.random.default_rng(0)
 x_scalar = rng.standard_normal(50) * 0.01          # tiny inputs: the state starts near 0
+scalar_factors, scalar_state = {}, {}
 for w in (0.5, 0.9, 1.5, 3.0):
     s, factors = 0.0, []
     for x in x_scalar:
         s = np.tanh(w * s + x)
         factors.append(w * (1 - s * s))
+    scalar_factors[w], scalar_state[w] = np.array(factors), s
     print(f"w = {w}: first 10 factors multiply to {np.prod(factors[:10]):9.3g}, "
           f"last 10 to {np.prod(factors[-10:]):9.3g}, all 50 to {np.prod(factors):9.3g};  s_50 = {s:.3f}")
+per_10 = {w: np.prod(f) ** (10 / len(f)) for w, f in scalar_factors.items()}
+print(f"w = 0.5 and 0.9: the product shrinks by a factor of about {1 / per_10[0.5]:.3g} and "
+      f"{1 / per_10[0.9]:.3g} every 10 steps")
+s_rest = scalar_state[1.5]
+print(f"w = 1.5: the first 10 steps multiply by {np.prod(scalar_factors[1.5][:10]):.3g}; the state settles at "
+      f"s ≈ {s_rest:.2f}, where each factor is 1.5 · (1 − {s_rest:.2f}²) ≈ {1.5 * (1 - s_rest ** 2):.2f}")
+first_saturated = int(np.argmax(scalar_factors[3.0] < 0.5))
+print(f"w = 3: from step {first_saturated + 1} on, every factor is below 0.5; "
+      f"the last one is {scalar_factors[3.0][-1]:.2g}")
+check(all(np.all(np.abs(scalar_factors[w]) < 1) for w in (0.5, 0.9)), "|w| < 1: every factor is below 1")
+check(np.prod(scalar_factors[1.5][:10]) > 10 and 1.5 * (1 - s_rest ** 2) < 1 and np.prod(scalar_factors[1.5]) < 1e-6,
+      "w = 1.5: the product grows while the state leaves 0, then vanishes once it rests")
+check(np.all(scalar_factors[3.0][first_saturated:] < 0.5) and first_saturated < 10,
+      "w = 3: the unit saturates within a few steps and every later factor is small")
 
 # %% [markdown]
-# * `w = 0.5` and `w = 0.9`: every factor is below 1, and the product falls exponentially
-#   (by about 1000 and about 3 every 10 steps).
-# * `w = 1.5`: while the state is still near 0, `tanh′ ≈ 1` and each factor is about 1.5.
-#   The first ten steps multiply the gradient by about 55. Then the state settles at
-#   `s ≈ 0.86`, where each factor is `1.5 · (1 − 0.86²) ≈ 0.39`, and the product vanishes after all.
+# * `w = 0.5` and `w = 0.9`: every factor is below 1, and the product falls exponentially,
+#   by the factor per 10 steps printed above (fast for 0.5, slower for 0.9).
+# * `w = 1.5`: while the state is still near 0, `tanh′ ≈ 1` and each factor is about 1.5, so the
+#   first ten steps multiply the gradient by a lot. Then the state settles at a resting value
+#   well away from 0, where each factor `1.5 · (1 − s²)` is below 1 (both printed above), and the
+#   product vanishes after all.
 # * `w = 3`: the state saturates within a few steps, `tanh′` is almost 0, and the product collapses.
 #
 # The `w = 1.5` case shows a general rule. When the state rests at a *stable* value, small
@@ -161,6 +178,8 @@ plt.close(fig)
 show(OUT / "04_jacobian_norms_by_scale.png")
 for scale in scales:
     print(f"σ_max = {scale}: ‖∂h_T/∂h_t‖ at {T - 1} steps back = {curves[scale][0]:.3g}")
+growth_3 = curves[3.0][0] ** (1 / (T - 1))
+print(f"σ_max = 3: the gradient grows by a factor {growth_3:.2f} per step on average, not 3")
 
 # %% [markdown]
 # **Reading the picture** (`04_jacobian_norms_by_scale.png`). The y axis is logarithmic, so
@@ -169,8 +188,8 @@ for scale in scales:
 # a little more at every step. At `σ_max = 1` the bound says nothing (it is 1), yet the
 # gradient still decays, slowly, through tanh′ alone. For `1.5` and `3` the gradient **grows**
 # with distance: the loss at step T is sensitive to early states, enormously so for 3. The
-# growth per step is far below 3, because the larger `W` pushes the units towards
-# saturation, where `tanh′` is small. (Unlike the single unit of Section 1, these 32 units
+# growth per step (printed above) is far below 3, because the larger `W` pushes the units towards
+# saturation, where `tanh′` is small. (Unlike the single unit of Section 1, these `H` units
 # never come to rest: fresh random inputs keep moving the state at every step.) Both effects are exponential in the distance, which is
 # why they are problems: a factor 0.9 per step is harmless over 5 steps and fatal over 100.
 
@@ -179,6 +198,7 @@ check(curves[0.5][0] <= 0.5 ** (T - 1) and curves[0.9][0] < curves[1.0][0] < 1,
       "small σ_max: the gradient from far back vanishes, faster for smaller σ_max")
 check(curves[3.0][0] > 1e3 * curves[1.5][0] > 1e3,
       "large σ_max: the gradient from far back explodes, faster for larger σ_max")
+check(growth_3 < 2, "with σ_max = 3 the growth per step stays far below 3: saturation takes its share")
 
 # %% [markdown]
 # ## 2b. The eigenvalue view: spectral radius against the singular-value bound
@@ -264,9 +284,11 @@ for label, make in [("RNN (tanh)", lambda: tg.nn.RNNCell(I, H)),
 tg.viz.plot_gradient_flow(flows, OUT / "04_gradient_flow_cells.png",
                           title=f"‖∂L/∂state_t‖, L = Σ h_(T−1), T = {T}, H = {H}, untrained, float32")
 show(OUT / "04_gradient_flow_cells.png")
+orders_lost = {}
 for flow in flows:
     parts = "   ".join(f"‖∂L/∂{k}_0‖ = {v[0]:.2g}" for k, v in flow.norms.items())
-    print(f"{flow.label:22s} {parts}")
+    orders_lost[flow.label] = np.log10(flow.norms["h"][-1] / flow.norms["h"][0])
+    print(f"{flow.label:22s} {parts}   (h loses {orders_lost[flow.label]:.1f} orders of magnitude over {T} steps)")
 
 # %% [markdown]
 # **Reading the picture** (`04_gradient_flow_cells.png`). Every curve starts on the right at
@@ -277,12 +299,14 @@ for flow in flows:
 #   printout below shows a largest singular value near 1, so the bound promises little. But
 #   its spectral radius (Section 2b) is far below 1, and over many steps that is the rate that
 #   counts; tanh′ takes more at every step.
-# * The **LSTM at PyTorch's initialisation also fades**, almost as fast. This may surprise you,
+# * The **LSTM at PyTorch's initialisation also fades**, by many orders of magnitude (the printout
+#   above counts them for every cell). This may surprise you,
 #   since the LSTM was designed against vanishing gradients. The cell state's path `c_t = f ⊙ c_{t−1} + …` multiplies the gradient by the
 #   forget gate `f` at each step, and at initialisation `f ≈ σ(0) = 0.5`: half is lost per step.
 # * With **forget bias 1**, `f ≈ σ(1) ≈ 0.73` and the cell state keeps many orders of magnitude more
 #   gradient over the same distance. Training can push `f` closer to 1 on the units that need memory.
-# * The **GRU** at its default initialisation falls about like the LSTM without forget bias.
+# * The **GRU** at its default initialisation fades too, like the cells without a forget bias: far
+#   more than the LSTM with one.
 #
 # So the gates do not prevent vanishing by themselves. They make the decay *learnable*: a
 # forget gate near 1 is a path whose Jacobian is nearly the identity. Lesson 5 builds the
@@ -300,6 +324,8 @@ check(by_label["LSTM, forget bias 1"].norms["c"][0] > 1e3 * by_label["LSTM, PyTo
       "forget bias 1 keeps over 1000× more gradient on the cell state at step 0 than forget bias 0")
 check(by_label["RNN (tanh)"].norms["h"][0] < 1e-6 * by_label["RNN (tanh)"].norms["h"][-1],
       "the untrained plain RNN loses more than six orders of magnitude over the sequence")
+check(min(orders_lost[k] for k in ("RNN (tanh)", "LSTM, PyTorch init", "GRU")) > orders_lost["LSTM, forget bias 1"] + 3,
+      "the RNN, the LSTM without forget bias and the GRU each lose over 1000× more than the LSTM with forget bias 1")
 
 # %% [markdown]
 # ## 4. Exploding gradients and clipping
@@ -391,15 +417,28 @@ fig.tight_layout()
 fig.savefig(OUT / "04_cliff_and_clipping.png")
 plt.close(fig)
 show(OUT / "04_cliff_and_clipping.png")
+steep = Gg > 100                                             # the wall: where |dL/dw| is over 100
+wall_lo, wall_hi = wg[steep].min(), wg[steep].max()
+left, right = wg < wall_lo, wg > wall_hi
+far = np.abs(wg - wg[Gg.argmax()]) > 0.01
+print(f"the wall: |dL/dw| > 100 for w in [{wall_lo:.5f}, {wall_hi:.5f}] (width {wall_hi - wall_lo:.2g}), "
+      f"peak {Gg.max():.3g} at w = {wg[Gg.argmax()]:.5f}")
+print(f"left of it L is between {Lg[left].min():.2f} and {Lg[left].max():.2f}; right of it between "
+      f"{Lg[right].min():.1e} and {Lg[right].max():.2f}")
+print(f"more than 0.01 from the wall, |dL/dw| stays between {Gg[far].min():.2g} and {Gg[far].max():.2g}")
+check(Lg[left].min() > Lg[right].max(), "the loss left of the wall is higher than anywhere right of it")
+check(wall_lo < w_start < wall_hi < w_clipped, "the start is on the wall and the clipped step lands right of it")
+check(L_clipped < L_start / 2, "the clipped step lowers the loss")
 
 # %% [markdown]
-# **Reading the picture** (`04_cliff_and_clipping.png`). Top: the loss against `w`. For `w`
-# below about 1.65 the unit settles near a negative fixed point and the loss is about 2; just
-# above, it settles near a positive one and the loss drops almost to 0. Between them is a wall
-# about a thousandth wide. Bottom: `|dL/dw|` on a log scale, between 0.02 and 1.5 away from the
-# wall and above 10⁴ on it (the dot marks the start point). The plain step (learning rate 0.1 times a gradient of
-# about −10⁴) throws `w` to about 1000. Clipping keeps the direction and caps the length, so
-# the step moves `w` by 0.1 and lands in the valley on the right.
+# **Reading the picture** (`04_cliff_and_clipping.png`). Top: the loss against `w`. Left of the
+# wall the unit settles near a negative fixed point and the loss is high; just right of it, it
+# settles near a positive one and the loss drops almost to 0. The wall between them is very
+# narrow. Bottom: `|dL/dw|` on a log scale, modest away from the wall and enormous on it (the
+# dot marks the start point); the printout gives the wall's width and both ranges. The plain
+# step (learning rate 0.1 times the huge gradient printed above) throws `w` far off the chart.
+# Clipping keeps the direction and caps the length, so the step moves `w` by
+# `lr × max_norm = 0.1` and lands in the valley on the right.
 #
 # `clip_grad_norm` scales **all** gradients of a model together by one factor. The
 # direction of the full gradient is kept; only its length is capped. Check that on a model with several

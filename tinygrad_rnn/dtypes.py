@@ -41,15 +41,25 @@ def get_default_dtype() -> np.dtype:
 
 def as_dtype(dtype: Any) -> np.dtype:
     """Turn ``"float32"``, ``np.float32``, ``tg.float32`` and the like into a NumPy dtype."""
-    if dtype is None or isinstance(dtype, (list, tuple, dict)):   # NumPy: float64, or a record type
+    try:
+        return _KNOWN[dtype]        # a spec seen before (astype/float() call this on every use)
+    except (KeyError, TypeError):   # TypeError: unhashable, e.g. a list
+        pass
+    if dtype is None or type(dtype) in _NOT_DTYPES:     # NumPy would read float64, or a record type
         raise DtypeError(f"unknown dtype {dtype!r}")
     try:
         d = np.dtype(dtype)
     except TypeError as e:
         raise DtypeError(f"unknown dtype {dtype!r}") from e
-    if d.kind not in "biufc":
-        raise DtypeError(f"unknown dtype {dtype!r}: a tensor holds bool, int, float or complex numbers, not {d}")
-    return d
+    if d.kind in "biufc":
+        if len(_KNOWN) < 64:
+            _KNOWN[dtype] = d
+        return d
+    raise DtypeError(f"unknown dtype {dtype!r}: a tensor holds bool, int, float or complex numbers, not {d}")
+
+
+_NOT_DTYPES = (list, tuple, dict)
+_KNOWN: dict[Any, np.dtype] = {}      # checked specs -> dtype
 
 
 def is_float(dtype: np.dtype) -> bool:

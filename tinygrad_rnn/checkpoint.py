@@ -481,7 +481,7 @@ def load(path: str | os.PathLike | BinaryIO, *, restore_rng: bool = False) -> An
     dicts), ready for ``load_state_dict``. With ``restore_rng=True`` the random generator is
     put back to its state at save time, so a resumed run draws the same numbers as an
     uninterrupted one. Raises :class:`CheckpointError` for damaged, truncated, crafted or
-    foreign files (a PyTorch ``.pt`` file included), ``FileNotFoundError`` for a missing one.
+    foreign files (a PyTorch ``.pt`` file included), ``MissingFileError`` (a ``FileNotFoundError``) for a missing one.
     ``path`` may also be a binary file object (``open(..., "rb")``, ``io.BytesIO``).
     """
     path, fileobj = _source(path, "load")

@@ -15,6 +15,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from ..arguments import size
 from ..errors import ArgumentError, ArgumentTypeError
 
 Seed = Union[int, np.random.Generator, None]
@@ -33,11 +34,7 @@ def as_generator(seed: Seed) -> np.random.Generator:
 
 def check_count(who: str, name: str, value: Any, minimum: int = 1) -> int:
     """``value`` as an int of at least ``minimum``, or a clear error naming ``who`` and ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ArgumentTypeError(f"{who}: {name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ArgumentError(f"{who}: {name} must be at least {minimum}, got {value}")
-    return int(value)
+    return size(value, name, who, minimum=minimum)
 
 
 def pad_sequences(seqs: list[np.ndarray], value: float = 0.0) -> tuple[np.ndarray, np.ndarray]:

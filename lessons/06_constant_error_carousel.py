@@ -194,18 +194,25 @@ c00, _ = stream["forget gate, PyTorch init"]
 check(c97[-1] > 5 * c97[T_STREAM // 10 - 1], "without a forget gate, |c| keeps growing: over 5x between t = T/10 and t = T")
 check(np.all(c97 <= t_axis), "and it never grows faster than t, since each step adds i·g with |i·g| < 1")
 check(slope97[-1] < 0.05, "by the end, tanh is flat at the 1997 cell's state: under 5% of the error from h gets in")
+passes_10 = int(np.argmax(c97 > 10)) + 1 if c97.max() > 10 else None
+print(f"the 1997 cell's mean |c| passes 10 at step {passes_10}" if passes_10 else
+      f"the 1997 cell's mean |c| reaches {c97.max():.1f} by step {T_STREAM}")
+slopes_gated = np.concatenate([stream[k][1] for k in ("forget gate, PyTorch init", "forget gate, forget bias 1")])
+print(f"the two cells with a forget gate keep the slope of tanh between {slopes_gated.min():.2f} and "
+      f"{slopes_gated.max():.2f} over the whole stream")
+check(slopes_gated.min() > 0.5, "with a forget gate the slope of tanh stays high over the whole stream")
 check(c00.max() < 1.0 / (1.0 - 0.9) and c00[-1] < 2 * c00[T_STREAM // 10 - 1],
       "with a forget gate the state stays bounded and stops growing")
 
 # %% [markdown]
 # The left panel is a log-log plot, on which a line of slope 1 means "grows like t". The 1997
-# cell (red) follows such a line: its mean |c| passes 10 within a few hundred steps and keeps
-# going. The two cells with
+# cell (red) follows such a line: its mean |c| keeps growing (the step where it passes 10 is
+# printed above). The two cells with
 # a forget gate (blue, green) level off after a few steps and stay there: each step they keep
 # only a fraction f < 1 of the state, so the sum of the past is a geometric series, bounded by
 # $\max|i g| / (1 - f_{max})$. The right panel shows the consequence: the slope of tanh at the
 # 1997 cell's state sinks towards 0, so the carousel can no longer be reached from the output,
-# while the other two keep it high, between 0.8 and 1. (All three cells are untrained; a trained 1997 cell can
+# while the other two keep it high (the printed range). (All three cells are untrained; a trained 1997 cell can
 # learn small input gates, but on an endless stream it still has no way to empty itself.)
 #
 # ## 3. The forget gate (2000)

@@ -44,6 +44,7 @@ def backward_walk(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
     found = None if inputs is None else {id(t): None for t in inputs}
     ready = [t for t in {id(r): r for r in roots}.values() if not pending.get(id(t))]
     plain = not create_graph and not state.anomaly   # arrays only, nothing recorded or checked
+    gathered: dict[int, list] = {}       # multi-output ops: the gradients of their outputs so far
     while ready:
         t = ready.pop()
         g = grads.pop(id(t), None)       # complete: every consumer has sent its share
@@ -55,6 +56,10 @@ def backward_walk(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
                 _deliver(t, g, found, handed_out)
         if ctx is None:
             continue
+        if ctx.multi_output:             # one op, several outputs: wait until all are complete
+            g = _gather(ctx, t, g, pending, gathered)
+            if g is _WAITING:
+                continue
         if plain and g is not None:      # the ordinary pass: arrays in, arrays out
             in_grads = ctx.backward(g)
         else:                            # no gradient reached t, or recorded, or checked
@@ -81,7 +86,10 @@ def backward_walk(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
 def consumer_counts(roots: Tensor | Sequence[Tensor]) -> dict[int, int]:
     """For every tensor that leads to ``roots`` and requires grad: how many op inputs it feeds
     (``a + a`` counts twice). One iterative depth-first walk, with an explicit stack: an
-    unrolled RNN can be thousands of ops deep, deeper than Python's recursion limit."""
+    unrolled RNN can be thousands of ops deep, deeper than Python's recursion limit.
+
+    A multi-output op (``split``) is one consumer of its inputs, however many of its outputs
+    are used; under ``id(op)`` it counts how many of its outputs lead to ``roots``."""
     stack = [roots] if isinstance(roots, Tensor) else list(roots)
     counts: dict[int, int] = {}
     seen = {id(t) for t in stack}
@@ -89,6 +97,11 @@ def consumer_counts(roots: Tensor | Sequence[Tensor]) -> dict[int, int]:
         ctx = stack.pop()._ctx
         if ctx is None:
             continue
+        if ctx.multi_output:             # count its outputs that lead to the roots (keyed by the
+            key = id(ctx)                # op: an op and a tensor alive together never share an id)
+            counts[key] = counts.get(key, 0) + 1
+            if counts[key] > 1:          # its inputs were counted with its first output
+                continue
         if ctx.freed:
             raise GraphFreedError(
                 f"backward: trying to go through the graph a second time (op {ctx.name!r}); its saved "
@@ -129,6 +142,26 @@ def _seed(roots: Sequence[Tensor], root_grads: Sequence[Any]) -> dict[int, Any]:
     for r, g in zip(roots, root_grads):
         grads[id(r)] = g if id(r) not in grads else grads[id(r)] + g
     return grads
+
+
+_WAITING = object()   # _gather's answer while some outputs of the op are still incomplete
+
+
+def _gather(ctx: Function, t: Tensor, g: Any, pending: dict[int, int],
+            gathered: dict[int, list]) -> Any:
+    """Keep ``g``, the complete gradient of output ``t`` of the multi-output op ``ctx``. Once
+    every output that leads to the roots has reported: the tuple of all outputs' gradients
+    (None for the others), or None when no gradient reached any of them; before: ``_WAITING``."""
+    key = id(ctx)
+    slots = gathered.get(key)
+    if slots is None:
+        slots = gathered[key] = [None] * len(ctx.out_ids)
+    slots[ctx.output_index(t)] = g
+    pending[key] -= 1
+    if pending[key]:
+        return _WAITING
+    del gathered[key]
+    return None if all(s is None for s in slots) else tuple(slots)
 
 
 def _run_hooks(t: Tensor, g: Any) -> Any:
@@ -203,7 +236,8 @@ def _recorded_backward(ctx: Function, out: Tensor, g: Tensor) -> tuple:
             f"differentiated again; build the layer with fused=False (the per-step cells support "
             f"create_graph=True)")
     saved = ctx.inputs, ctx.output
-    ctx.inputs, ctx.output = ctx.parents, out   # for this call the backward reads the tensors
+    ctx.inputs = ctx.parents                    # for this call the backward reads the tensors
+    ctx.output = None if ctx.multi_output else out
     try:
         in_grads = ctx.backward(g)
     finally:

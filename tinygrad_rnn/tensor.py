@@ -62,6 +62,7 @@ class Function:
     __slots__ = ("parents", "needs", "scope", "freed", "origin", "inputs", "output", "__dict__")
     name = "op"
     once_differentiable = False
+    multi_output = False   # True for a :class:`MultiFunction`: one node, several output tensors
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
@@ -112,6 +113,55 @@ class Function:
         if state.anomaly:
             _check_finite(out, cls.name, "forward", inputs, fn)
         return t
+
+
+class MultiFunction(Function):
+    """An op with several outputs (``split``, ``chunk``): ONE node of the graph and one backward.
+
+    ``forward(*arrays, **options) -> tuple of arrays``, and ``backward(grads)`` gets a tuple with
+    one gradient per output, ``None`` for an output that no gradient reached (unused, or not on
+    the way to the root); it returns the inputs' gradients as :class:`Function` does. Every
+    output tensor has this op as ``_ctx``; :meth:`output_index` tells which output a tensor is.
+    The backward walk calls ``backward`` once, when every output that leads to the root has its
+    complete gradient. ``self.output`` is not kept: a multi-output backward gets by without it.
+
+    Why not several one-output ops: ``a.chunk(4)`` as four index ops makes four nodes, and each
+    one's backward builds a zero gradient the size of ``a`` that the walk then sums; as one op,
+    backward joins the four gradients into one array (PyTorch's ``split`` does the same).
+    """
+
+    __slots__ = ("out_ids",)
+    multi_output = True
+
+    def output_index(self, t: "Tensor") -> int:
+        """Which output of this op ``t`` is (0, 1, ...)."""
+        # ids of the outputs, not the tensors themselves: an op holding its outputs would be a
+        # reference cycle (tensor -> op -> tensor). An output alive now has its own id here.
+        return self.out_ids.index(id(t))
+
+    @classmethod
+    def apply(cls, *inputs: Any, **kwargs: Any) -> "tuple[Tensor, ...]":  # type: ignore[override]
+        """Run the op on tensors and record it (once) when a gradient is needed."""
+        fn = cls()
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        needs = tuple(isinstance(x, Tensor) and x._requires_grad for x in inputs)
+        try:
+            outs = fn.forward(*arrays, **kwargs)
+        except TinygradRNNError:
+            raise
+        except (ValueError, IndexError) as e:
+            raise ShapeError(f"{cls.name}: cannot apply to {describe(inputs)}: {e}") from None
+        record = any(needs) and state.grad_enabled
+        ts = tuple(Tensor._make(o, record, fn if record else None) for o in outs)
+        if record:
+            fn.parents, fn.inputs, fn.output, fn.needs = inputs, arrays, None, needs
+            fn.scope, fn.freed = state.scope, False
+            fn.origin = _user_line() if state.anomaly else None
+            fn.out_ids = tuple(id(t) for t in ts)
+        if state.anomaly:
+            for o in outs:
+                _check_finite(o, cls.name, "forward", inputs, fn)
+        return ts
 
 
 def describe(inputs: Iterable[Any]) -> str:

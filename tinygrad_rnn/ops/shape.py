@@ -13,7 +13,7 @@ from .. import backend
 from ..backend import xp_of
 from ..dims import int_dim, pick_dim
 from ..errors import ArgumentTypeError, DeviceMismatchError, DtypeError, ShapeError
-from ..tensor import Function, Tensor
+from ..tensor import Function, MultiFunction, Tensor
 
 
 class Reshape(Function):
@@ -106,6 +106,39 @@ def _index_add(g: Any, shape: tuple, index: Any) -> Any:
     else:
         out[index] = g
     return out
+
+
+class Split(MultiFunction):
+    """y_1, …, y_k = x cut along ``axis`` into pieces of ``sizes`` (one op with k outputs);
+    ∂L/∂x = [∂L/∂y_1 | … | ∂L/∂y_k] joined along ``axis``, zeros for a piece no gradient reached.
+
+    ``a.chunk(4, dim=1)`` of an LSTM's gate pre-activations is one such op: its backward writes
+    the four gate gradients side by side into one array, where four index ops would each build
+    a zero array the size of ``a`` and the walk would add them up.
+    """
+    name = "split"
+
+    def forward(self, x: Any, axis: int, sizes: tuple[int, ...]) -> tuple:
+        self.axis, self.sizes = axis, sizes
+        lead = (slice(None),) * axis
+        pieces, start = [], 0
+        for n in sizes:                                  # views into x, like x[:, a:b]
+            pieces.append(x[lead + (slice(start, start + n),)])
+            start += n
+        return tuple(pieces)
+
+    def backward(self, grads: tuple) -> Any:
+        (x,) = self.inputs
+        parts = list(grads)
+        for k, g in enumerate(parts):
+            if g is None:                                # an unused piece: its share is zero
+                shape = x.shape[:self.axis] + (self.sizes[k],) + x.shape[self.axis + 1:]
+                data = x.data if isinstance(x, Tensor) else x
+                parts[k] = xp_of(data).zeros(shape, dtype=data.dtype)
+        if any(isinstance(g, Tensor) for g in parts):    # recorded (create_graph): join by an op
+            parts = [g if isinstance(g, Tensor) else Tensor._make(g, False, None) for g in parts]
+            return Cat.apply(*parts, axis=self.axis)
+        return xp_of(parts[0]).concatenate(parts, axis=self.axis)
 
 
 def _show(index: Any) -> str:
@@ -235,12 +268,7 @@ def split(t: Tensor, split_size_or_sections: int | Sequence[int], dim: int | Non
             raise ShapeError(f"split: section sizes must be >= 0, got {sizes}")
         if sum(sizes) != n:
             raise ShapeError(f"split: sizes {sizes} add up to {sum(sizes)}, but dim {dim} of shape {tuple(t.shape)} has {n}")
-    out, start = [], 0
-    for size in sizes:
-        index = (slice(None),) * ax + (slice(start, start + size),)
-        out.append(t[index])
-        start += size
-    return out
+    return list(Split.apply(t, axis=ax, sizes=tuple(sizes)))
 
 
 def chunk(t: Tensor, chunks: int, dim: int | None = None, *, axis: int | None = None) -> list[Tensor]:

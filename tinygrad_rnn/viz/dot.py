@@ -195,11 +195,19 @@ def drawn_view(graph: Graph, opts: DotOptions) -> View:
     merged: dict[str, str] = {}                 # graph id -> drawn id
     drawn: dict[str, Drawn] = {}
     if opts.tensors == "named":
+        outputs: dict[str, int] = {}            # a split makes several tensors
+        for e in edges:
+            if by_id[e.src].kind == OP:
+                outputs[e.src] = outputs.get(e.src, 0) + 1
         for e in edges:
             op, t = by_id[e.src], by_id[e.dst]
             if op.kind != OP or t.kind != INTERMEDIATE:
                 continue
-            if t.name:
+            if outputs[op.id] > 1:              # several outputs: the op stays an op node, its
+                if not t.name:                  # unnamed outputs fold into it, unfilled (no one
+                    merged[t.id] = op.id        # output's gradient speaks for the others)
+                    drawn.setdefault(op.id, Drawn(op))
+            elif t.name:
                 merged[op.id] = t.id
                 drawn[t.id] = Drawn(t, op=op)
             else:

@@ -62,19 +62,33 @@ def backward_with_grads(loss: Tensor, gradient: Any = None, edge_grads: bool = T
     loss.backward(gradient, retain_graph=retain_graph or edge_grads)
     if not edge_grads:
         return
+    several: dict[int, tuple[Any, list]] = {}   # multi-output ops: their outputs' gradients
     for t in tensors:
         ctx = t._ctx
-        if ctx is None or t.grad is None or ctx.freed:
+        if ctx is None or ctx.freed:
             continue
-        grads = ctx.backward(t.grad.data)
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        norms = []
-        for p, need, g in zip(ctx.parents, ctx.needs, grads):
-            if not need or g is None:
-                norms.append(None)
-                continue
-            norms.append(l2_norm(unbroadcast(g, p.data.shape)))
-        if not retain_graph:
-            ctx.free()               # what the engine's own backward would have freed
-        ctx.viz_input_grad_norms = tuple(norms)
+        if ctx.multi_output:         # one backward for all outputs of a split, run below
+            slots = several.setdefault(id(ctx), (ctx, [None] * len(ctx.out_ids)))[1]
+            slots[ctx.output_index(t)] = None if t.grad is None else t.grad.data
+        elif t.grad is not None:
+            _edge_norms(ctx, t.grad.data, retain_graph)
+    for ctx, slots in several.values():
+        if any(s is not None for s in slots):
+            _edge_norms(ctx, tuple(slots), retain_graph)
+
+
+def _edge_norms(ctx: Any, out_grad: Any, retain_graph: bool) -> None:
+    """Run ``ctx``'s backward on its output's gradient (a tuple of them for a multi-output op)
+    and keep the norm of what it sends each input as ``ctx.viz_input_grad_norms``."""
+    grads = ctx.backward(out_grad)
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    norms = []
+    for p, need, g in zip(ctx.parents, ctx.needs, grads):
+        if not need or g is None:
+            norms.append(None)
+            continue
+        norms.append(l2_norm(unbroadcast(g, p.data.shape)))
+    if not retain_graph:
+        ctx.free()               # what the engine's own backward would have freed
+    ctx.viz_input_grad_norms = tuple(norms)

@@ -156,6 +156,7 @@ def build_graph(roots: Tensor | Sequence[Tensor], *, hide_params: bool = False,
     names = param_names(params)
     root_ids = {id(r) for r in root_list}
     node_of: dict[int, str] = {}        # id(tensor) -> node id, only for the walk
+    op_of: dict[int, str] = {}          # id(op) -> node id: a split is one node for all its outputs
     nodes: list[Node] = []
     edges: list[Edge] = []
     n_tensors = n_ops = 0
@@ -186,8 +187,9 @@ def build_graph(roots: Tensor | Sequence[Tensor], *, hide_params: bool = False,
             node_of[key] = ""            # hidden: remembered so edges to it are skipped
             continue
         ctx: Function | None = t._ctx
-        if ctx is not None:
-            op_id = f"f{n_ops}"
+        op_id = op_of.get(id(ctx)) if ctx is not None else None
+        if ctx is not None and op_id is None:
+            op_id = op_of[id(ctx)] = f"f{n_ops}"
             n_ops += 1
             tensor_args = [p for p in ctx.parents if isinstance(p, Tensor)]
             consts = [_const_text(p) for p in ctx.parents if not isinstance(p, Tensor)]

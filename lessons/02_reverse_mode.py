@@ -268,7 +268,7 @@ pred.name = "prediction"
 loss = tg.nn.mse_loss(pred, targets)
 loss.name = "loss"
 tg.viz.backward_with_grads(loss)
-graph = tg.viz.draw(loss, params=mlp, rankdir="LR",
+graph = tg.viz.draw(loss, params=mlp, rankdir="TB",
                     label=f"TinyMLP(3 → 5 → 2), PyTorch init, untrained; loss = mean squared error over a batch of {batch}")
 show(tg.viz.render(graph, OUT / "02_mlp_graph.png"))
 drawn_graph = tg.viz.build_graph(loss)
@@ -279,14 +279,15 @@ print(f"|grad| of the drawn tensors: from {min(drawn):.3g} to {max(drawn):.3g}")
 check(max(drawn) < 100 * min(drawn), "the drawn gradients span less than two orders of magnitude")
 
 # %% [markdown]
-# **Reading the picture** (`02_mlp_graph.png`). The four parameters are the small green-edged
+# **Reading the picture** (`02_mlp_graph.png`). The computation runs from top to bottom
+# (`rankdir="TB"`, which keeps the picture narrow). The four parameters are the small green-edged
 # tags, drawn where they are used: `layer1.Wᵀ` and `layer1.b` for `layer1.weight` and
 # `layer1.bias` (the `ᵀ` is the `W.T` inside `Linear`, `y = x @ W.T + b`). Look at the biases:
 # `layer1.b` has shape (5,) but is added to a (B, 5) matrix, so its gradient is the batch sum of
 # Section 2. Ellipses are ops, labelled with what they compute (`x @ ·`, `· + layer1.b`). The
-# loss on the right is built from primitives too: a subtraction, the square as a product with
+# loss at the bottom is built from primitives too: a subtraction, the square as a product with
 # both edges from the same tensor, a `sum`, and a multiplication by 1/(number of elements).
-# Follow `|grad|` from right to left: 1 at the loss, then smaller; `hidden` has less than
+# Follow `|grad|` from the bottom up: 1 at the loss, then smaller; `hidden` has less than
 # `prediction`. The printout under the picture gives the range of `|grad|` over the drawn
 # tensors: less than two orders of magnitude, so the colours differ little; in lesson 4 the same
 # scale spans many orders of magnitude across time steps.

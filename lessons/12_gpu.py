@@ -194,9 +194,9 @@ print(f"fixed price of one op (forward + backward) on {DEVICE}: {T_OP * 1e6:.1f}
 
 # %% [markdown]
 # Microseconds per op, in pure bookkeeping. An LSTM step records the number of ops printed
-# above (the transposes and the four gate slices count too), so with T = 100 steps a training
-# step pays a fixed 100·(ops per step)·(that price) before any arithmetic, whatever H is. That
-# is the floor of the primitive path.
+# above (the transposes and the four gate slices count too), so a sequence of T steps pays a
+# fixed T·(ops per step)·(that price) before any arithmetic, whatever H is (section 4 prints it
+# for its T). That is the floor of the primitive path.
 #
 # ## 4. Primitive path versus fused path
 #
@@ -255,10 +255,13 @@ check(results["fused"][0] < results["primitive"][0], f"at H = {HIDDEN[0]} the fu
 
 FLOOR = T_SEQ * OPS_PER_STEP * T_OP          # the fixed price alone, in seconds
 prim, fus = np.array(results["primitive"]), np.array(results["fused"])
-print(f"fixed price alone (T·ops·price): {FLOOR * 1e3:.2f} ms")
+print(f"fixed price alone (T·ops·price, T = {T_SEQ}): {FLOOR * 1e3:.2f} ms")
 print(f"primitive path at H = {HIDDEN[0]}: {prim[0] * 1e3:.2f} ms, {prim[0] / FLOOR:.1f}x that floor; "
       f"at H = {HIDDEN[-1]}: {prim[-1] / FLOOR:.1f}x")
 print(f"primitive / fused: {prim[0] / fus[0]:.1f}x at H = {HIDDEN[0]}, {prim[-1] / fus[-1]:.1f}x at H = {HIDDEN[-1]}")
+print(f"so at H = {HIDDEN[0]} the fixed price is {FLOOR / prim[0]:.0%} of the primitive path's time, "
+      f"at H = {HIDDEN[-1]} {FLOOR / prim[-1]:.0%}")
+check(FLOOR / prim[-1] < FLOOR / prim[0], "the fixed price's share of the time falls as H grows")
 
 # %% [markdown]
 # A picture of the same numbers, with the floor of the cost model drawn in: the fixed price
@@ -286,7 +289,7 @@ show(path)
 # %% [markdown]
 # How to read the chart (both axes are logarithmic). On the left, at small H, the primitive
 # path (red) is the grey floor times the factor printed above: the fixed price of the ops is
-# a large share of its time, but not all of it. The rest is the arithmetic itself and the
+# its largest share there (the share is printed above), but not all of it. The rest is the arithmetic itself and the
 # memory it touches: every op allocates a fresh output array and the backward pass a few
 # more, which the floor, measured on (1, 1) tensors, does not include. The fused path (blue)
 # pays the fixed price once per sequence instead of once per op and step, hence the
@@ -305,6 +308,9 @@ show(path)
 #   CPU cores;
 # * the **fixed price** gets *dearer*: every op still pays the Python bookkeeping, and now also
 #   a kernel launch, and a small kernel cannot fill a GPU with thousands of cores.
+#
+# These are the cost model's expectations, not measurements: no GPU has been lent to this
+# course, and every figure in this lesson was measured on your CPU.
 #
 # So on a GPU the primitive path is **launch-bound** up to much larger sizes: at a small H a
 # GPU can be *slower* than the CPU, because it spends its time launching many tiny kernels
@@ -326,8 +332,9 @@ print(inspect.getsource(lstm_step_reference))
 # %% [markdown]
 # Because the layers only see a cell, you can use this op in a cell of your own. Here is an LSTM
 # step built on it: the two matrix products, the bias additions, and one pointwise op for all
-# the gate math, whose output packs [h, c]. It records half as many ops as `LSTMCell` (the rest
-# are cheap views: transposes and the two slices of the packed output); on a GPU the real gain
+# the gate math, whose output packs [h, c]. It records fewer ops than `LSTMCell` (both counts are
+# printed below; most of what it still records are cheap views: transposes and the two slices of
+# the packed output); on a GPU the real gain
 # is that all the elementwise work of the step is one kernel instead of a dozen.
 
 # %%
@@ -345,6 +352,7 @@ h_fu, c_fu = lstm_step_fused(cell64, x5, h4, c4)
 check(np.allclose(h_fu.numpy(), h_ref.numpy(), atol=1e-14) and np.allclose(c_fu.numpy(), c_ref.numpy(), atol=1e-14),
       "the pointwise step computes what LSTMCell computes")
 print(f"ops recorded: LSTMCell step {count_ops(h_ref, c_ref)}, pointwise step {count_ops(h_fu, c_fu)}")
+check(count_ops(h_fu, c_fu) < count_ops(h_ref, c_ref), "the pointwise step records fewer ops than LSTMCell")
 
 # %% [markdown]
 # ## 6. Run it on a GPU

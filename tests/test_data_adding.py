@@ -55,7 +55,7 @@ def test_1997_seed_determinism_and_errors():
         np.testing.assert_array_equal(u, v)
     c = adding_1997(5, 50, seed=4)
     assert not np.array_equal(a[2], c[2]) or not np.array_equal(a[1], c[1])
-    with pytest.raises(ValueError, match="T must be an int >= 20"):
+    with pytest.raises(ValueError, match="T must be an int of at least 20"):
         adding_1997(2, 10)
 
 

@@ -102,5 +102,5 @@ def test_bad_arguments_are_named() -> None:
         tls.StepLR(opt, 0)
     with pytest.raises(ValueError, match="expected 2 lr_lambdas"):
         tls.LambdaLR(opt, [lambda t: 1.0])
-    with pytest.raises(ValueError, match="factor must be < 1"):
+    with pytest.raises(ValueError, match=r"factor must be a finite number in \[0, 1\)"):
         tls.ReduceLROnPlateau(opt, factor=1.5)

@@ -29,7 +29,7 @@ import numpy as np
 
 from .errors import ArgumentError, ArgumentTypeError
 
-__all__ = ["describe", "size", "positive_int", "real", "finite_real", "probability", "is_int"]
+__all__ = ["describe", "size", "positive_int", "real", "finite_real", "probability", "is_int", "flag"]
 
 
 def describe(value: Any) -> str:
@@ -47,13 +47,12 @@ def is_int(value: Any) -> bool:
 
 def size(value: Any, what: str, op: str, *, minimum: int = 0) -> int:
     """``value`` as an int >= ``minimum`` (0: a length that may be empty; 1: a positive count)."""
-    if not is_int(value):
-        kind = "a positive int" if minimum == 1 else f"an int >= {minimum}"
-        raise ArgumentTypeError(f"{op}: {what} must be {kind}, got {describe(value)}")
-    if value < minimum:
-        kind = "a positive int" if minimum == 1 else f"an int >= {minimum}"
-        raise ArgumentError(f"{op}: {what} must be {kind}, got {describe(value)}")
-    return int(value)
+    if is_int(value) and value >= minimum:
+        return int(value)
+    kind = ("a positive int" if minimum == 1 else f"an int of at least {minimum}" if minimum > 1
+            else f"an int >= {minimum}")
+    error = ArgumentError if is_int(value) else ArgumentTypeError
+    raise error(f"{op}: {what} must be {kind}, got {describe(value)}")
 
 
 def positive_int(value: Any, what: str, op: str) -> int:
@@ -96,11 +95,20 @@ def probability(value: Any, what: str, op: str) -> float:
     return float(value)
 
 
+def flag(value: Any, what: str, op: str) -> bool:
+    """``value`` as a bool: ``True``/``False`` (or NumPy's), never a truthy string or number."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ArgumentTypeError(f"{op}: {what} must be True or False, got {describe(value)}")
+
+
 def _range_words(low: float | None, high: float | None, low_open: bool, high_open: bool,
                  allow_inf: bool) -> str:
     finite = "a number" if allow_inf else "a finite number"
     if low is not None and high is not None:
         return f"{finite} in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low == 0 and low_open:
+        return "a positive number" if allow_inf else "a positive finite number"
     if low is not None:
         return f"{finite} {'>' if low_open else '>='} {low:g}"
     if high is not None:

@@ -156,9 +156,11 @@ _rng = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> None:
-    """Seed every random draw tinygrad_rnn makes (initialisation, dropout, data)."""
+    """Seed every random draw tinygrad_rnn makes (initialisation, dropout, data). The seed is
+    an int >= 0 (NumPy's generators take no negative seeds)."""
+    from .arguments import size
     global _rng
-    _rng = np.random.default_rng(seed)
+    _rng = np.random.default_rng(size(seed, "seed", "manual_seed"))
 
 
 def rng() -> np.random.Generator:

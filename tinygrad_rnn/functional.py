@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import backend
-from .errors import DtypeError
+from .errors import DtypeError, TinygradRNNError
 from .ops.arithmetic import Where
 from .ops.shape import cat, chunk, split, stack
 from .tensor import Tensor, _operands
@@ -67,7 +67,10 @@ def minimum(a: Tensor, b: Any) -> Tensor:
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Elementwise ``a if cond else b``; ``a`` and ``b`` may be tensors or Python numbers."""
-    c = cond if isinstance(cond, Tensor) else Tensor(cond)
+    try:
+        c = cond if isinstance(cond, Tensor) else Tensor(cond)
+    except TinygradRNNError as e:
+        raise type(e)(f"where: condition: {e}") from None
     if c.dtype.kind != "b":
         raise DtypeError(f"where: the condition must be boolean, got dtype {c.dtype}")
     ref = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None

@@ -746,12 +746,22 @@ class Tensor:
     def expand(self, *shape: Any) -> "Tensor":
         """Broadcast to ``shape``; ``-1`` keeps an axis as it is (PyTorch's expand)."""
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        if any(type(n) is not int for n in shape):
+            shape = tuple(int_dim("expand", n, "a length") for n in shape)
         lead = len(shape) - self.ndim
         full = tuple(self.shape[i - lead] if (n == -1 and i >= lead) else n for i, n in enumerate(shape))
-        return self.broadcast_to(full)
+        try:
+            return self.broadcast_to(full)
+        except ShapeError as e:
+            raise ShapeError(f"expand: {e}") from None
 
     def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
-        return _s.BroadcastTo.apply(self, shape=tuple(shape))
+        try:
+            shape = tuple(shape)
+        except TypeError:
+            raise ArgumentTypeError(f"broadcast_to: shape must be a tuple of ints, got {type(shape).__name__} "
+                                    f"{shape!r}") from None
+        return _s.BroadcastTo.apply(self, shape=shape)
 
     def squeeze(self, dim: int | Sequence[int] | None = None, *, axis: int | Sequence[int] | None = None) -> "Tensor":
         """Drop axes of length 1: all of them, or those among ``dim`` (or ``axis``); an axis

@@ -15,20 +15,21 @@ from typing import Any, Union
 
 import numpy as np
 
-from ..arguments import size
+from ..arguments import describe, size
 from ..errors import ArgumentError, ArgumentTypeError
 
 Seed = Union[int, np.random.Generator, None]
 
 
-def as_generator(seed: Seed) -> np.random.Generator:
-    """A ``numpy.random.Generator`` from an int seed (or the generator itself)."""
+def as_generator(seed: Seed, who: str = "seed") -> np.random.Generator:
+    """A ``numpy.random.Generator`` from an int seed (or the generator itself); ``who`` names
+    the caller in the error message."""
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise ArgumentTypeError(f"seed must be an int or a numpy.random.Generator, got {type(seed).__name__}")
+        raise ArgumentTypeError(f"{who}: seed must be an int or a numpy.random.Generator, got {describe(seed)}")
     if seed is not None and seed < 0:
-        raise ArgumentError(f"seed must be >= 0, got {seed}")
+        raise ArgumentError(f"{who}: seed must be >= 0, got {seed}")
     return np.random.default_rng(seed)
 
 

@@ -58,7 +58,7 @@ def adding_1997(n: int, T: int = 100, seed: Seed = None) -> tuple[np.ndarray, np
     after it must not be fed to the model, or must be masked). The paper used T ∈ {100, 500, 1000}.
     """
     n, T = check_count("adding_1997", "n", n), check_count("adding_1997", "T", T, 20)
-    rng = as_generator(seed)
+    rng = as_generator(seed, "adding_1997")
     seqs, targets = zip(*(adding_1997_sequence(T, rng) for _ in range(n)))
     inputs, lengths = pad_sequences(list(seqs))
     return inputs, np.asarray(targets, dtype=np.float32).reshape(n, 1), lengths
@@ -80,7 +80,7 @@ def adding_problem(n: int, T: int = 50, seed: Seed = None) -> tuple[np.ndarray, 
     of the two marked values.
     """
     n, T = check_count("adding_problem", "n", n), check_count("adding_problem", "T", T, 2)
-    rng = as_generator(seed)
+    rng = as_generator(seed, "adding_problem")
     values = rng.uniform(0.0, 1.0, size=(n, T))
     half = T // 2
     first = rng.integers(0, half, size=n)

@@ -29,7 +29,7 @@ def copy_task(n: int, k: int = 10, lag: int = 50, n_symbols: int = 8,
     """``inputs`` (n, 2k + lag, n_symbols + 2) float32 one-hot, ``targets`` (n, 2k + lag) int64."""
     n, k, lag, n_symbols = (check_count("copy_task", name, value) for name, value in
                             (("n", n), ("k", k), ("lag", lag), ("n_symbols", n_symbols)))
-    rng = as_generator(seed)
+    rng = as_generator(seed, "copy_task")
     length = 2 * k + lag
     delimiter = n_symbols + 1
     symbols = rng.integers(1, n_symbols + 1, size=(n, k))

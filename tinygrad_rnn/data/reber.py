@@ -110,7 +110,7 @@ def embedded_reber(n_train: int = 256, n_test: int = 256, seed: Seed = None) -> 
     """
     n_train = check_count("embedded_reber", "n_train", n_train)      # pad_sequences needs one string
     n_test = check_count("embedded_reber", "n_test", n_test)
-    rng = as_generator(seed)
+    rng = as_generator(seed, "embedded_reber")
     train = [embedded_reber_string(rng) for _ in range(n_train)]
     seen = set(train)
     test: list[str] = []

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
+from ..arguments import describe, positive_int
 from ..errors import ArgumentError
 from ..errors import ArgumentTypeError
 
@@ -81,6 +82,8 @@ class CharCorpus:
 
     def encode(self, text: str) -> np.ndarray:
         """Characters → ids, (len,) int64. A character outside the vocabulary is an error."""
+        if not isinstance(text, str):
+            raise ArgumentTypeError(f"CharCorpus.encode: text must be a str, got {describe(text)}")
         try:
             return np.fromiter((self.stoi[ch] for ch in text), dtype=np.int64, count=len(text))
         except KeyError as e:
@@ -89,7 +92,14 @@ class CharCorpus:
 
     def decode(self, ids: np.ndarray | list[int]) -> str:
         """Ids → text."""
-        return "".join(self.vocab[int(i)] for i in np.asarray(ids).reshape(-1))
+        arr = np.asarray(ids.numpy() if hasattr(ids, "numpy") else ids)
+        if arr.dtype.kind not in "iu" and arr.size:
+            raise ArgumentTypeError(f"CharCorpus.decode: ids must be ints, got {describe(ids)}")
+        arr = arr.reshape(-1)
+        if arr.size and (arr.min() < 0 or arr.max() >= self.vocab_size):
+            raise ArgumentError(f"CharCorpus.decode: ids must be in [0, {self.vocab_size - 1}], "
+                                f"got {int(arr.min())} to {int(arr.max())}")
+        return "".join(self.vocab[int(i)] for i in arr)
 
     def batches(self, batch_size: int, seq_len: int, split: str = "train") -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Windows for truncated BPTT: yields ``(x, y)``, both (B, T) int64, y = x shifted by one.
@@ -97,25 +107,31 @@ class CharCorpus:
         The split is cut into ``batch_size`` equal streams, one per batch row, and each is
         read left to right in steps of ``seq_len``: row b of one window continues exactly where
         row b of the previous window stopped, so the hidden state can be carried over
-        (detached) between windows. The tail that does not fill a window is dropped.
+        (detached) between windows. The tail that does not fill a window is dropped. Bad
+        arguments are refused at the call, not at the first ``next()``.
         """
-        data = {"train": self.train, "valid": self.valid}.get(split)
-        if data is None:
-            raise ArgumentError(f"CharCorpus.batches: split must be 'train' or 'valid', got {split!r}")
-        if batch_size < 1 or seq_len < 1:
-            raise ArgumentError(f"CharCorpus.batches: batch_size ({batch_size}) and seq_len ({seq_len}) must be >= 1")
+        data = self._split("CharCorpus.batches", split)
+        batch_size = positive_int(batch_size, "batch_size", "CharCorpus.batches")
+        seq_len = positive_int(seq_len, "seq_len", "CharCorpus.batches")
         stream = (len(data) - 1) // batch_size      # −1: every x needs its next character as y
         if stream < seq_len:
             raise ArgumentError(f"CharCorpus.batches: the {split} split ({len(data)} characters) is too short "
                              f"for {batch_size} streams of at least {seq_len + 1} characters")
         x_all = data[:batch_size * stream].reshape(batch_size, stream)
         y_all = data[1:batch_size * stream + 1].reshape(batch_size, stream)
-        for start in range(0, stream - seq_len + 1, seq_len):
-            yield x_all[:, start:start + seq_len], y_all[:, start:start + seq_len]
+        return ((x_all[:, start:start + seq_len], y_all[:, start:start + seq_len])
+                for start in range(0, stream - seq_len + 1, seq_len))
 
     def num_batches(self, batch_size: int, seq_len: int, split: str = "train") -> int:
-        data = self.train if split == "train" else self.valid
+        data = self._split("CharCorpus.num_batches", split)
+        batch_size = positive_int(batch_size, "batch_size", "CharCorpus.num_batches")
+        seq_len = positive_int(seq_len, "seq_len", "CharCorpus.num_batches")
         return ((len(data) - 1) // batch_size) // seq_len
+
+    def _split(self, op: str, split: Any) -> np.ndarray:
+        if isinstance(split, str) and split in ("train", "valid"):
+            return self.train if split == "train" else self.valid
+        raise ArgumentError(f"{op}: split must be 'train' or 'valid', got {split!r}")
 
     # -- baselines --
     def unigram_bpc(self) -> float:

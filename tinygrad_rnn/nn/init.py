@@ -38,11 +38,13 @@ not gate by gate:
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..arguments import describe, finite_real
+from ..errors import ArgumentError, ArgumentTypeError
 from .. import backend
 from ..dtypes import as_dtype, get_default_dtype
 from ..errors import ShapeError
@@ -61,11 +63,15 @@ __all__ = ["uniform", "normal", "recurrent_default", "pytorch_default", "glorot_
 
 def uniform(shape: Sequence[int], low: float = 0.0, high: float = 1.0) -> np.ndarray:
     """Samples of U(low, high), shape ``shape``."""
+    low, high = finite_real(low, "low", "uniform"), finite_real(high, "high", "uniform")
+    if low > high:
+        raise ArgumentError(f"uniform: low {low} is above high {high}")
     return backend.rng().uniform(low, high, size=tuple(shape))
 
 
 def normal(shape: Sequence[int], mean: float = 0.0, std: float = 1.0) -> np.ndarray:
     """Samples of N(mean, std²)."""
+    mean, std = finite_real(mean, "mean", "normal"), finite_real(std, "std", "normal", low=0.0)
     return mean + std * backend.rng().standard_normal(tuple(shape))
 
 
@@ -94,6 +100,7 @@ def glorot_uniform(shape: Sequence[int], gain: float = 1.0) -> np.ndarray:
     Keras' default ``kernel_initializer``. For a cell's (G·H, I) ``weight_ih`` the fans are
     I and G·H: one draw over the whole matrix, exactly as Keras draws its (I, G·H) kernel.
     """
+    gain = finite_real(gain, "gain", "glorot_uniform", low=0.0)
     fan_in, fan_out = fans(shape)
     limit = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform(shape, -limit, limit)
@@ -111,6 +118,7 @@ def orthogonal(shape: Sequence[int], gain: float = 1.0) -> np.ndarray:
     cell's (G·H, H) ``weight_hh`` the H columns are orthonormal over all G gates together.
     """
     shape = tuple(shape)
+    gain = finite_real(gain, "gain", "orthogonal")
     if len(shape) < 2:
         raise ShapeError(f"orthogonal: needs at least 2 dimensions, got shape {shape}")
     rows, cols = shape[0], int(np.prod(shape[1:]))
@@ -135,7 +143,9 @@ def ones(shape: Sequence[int]) -> np.ndarray:
 
 
 def constant(shape: Sequence[int], value: float) -> np.ndarray:
-    """Every element equal to ``value``."""
+    """Every element equal to ``value`` (NaN and inf too, as ``torch.nn.init.constant_``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ArgumentTypeError(f"constant: value must be a number, got {describe(value)}")
     return np.full(tuple(shape), float(value))
 
 

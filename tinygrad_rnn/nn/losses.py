@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import describe, is_int, probability
 from ..errors import ArgumentError, ArgumentTypeError
 from .. import backend
 from ..errors import DtypeError, ShapeError
@@ -83,9 +84,9 @@ def cross_entropy(logits: Tensor, targets: Any, ignore_index: int = -100, reduct
     logits = _float_input(logits, op)
     if logits.ndim < 2:
         raise ShapeError(f"{op}: logits must be (N, C) or (N, C, d1, ...), got shape {tuple(logits.shape)}")
-    if isinstance(label_smoothing, bool) or not 0.0 <= float(label_smoothing) <= 1.0:
-        raise ArgumentError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
-    eps = float(label_smoothing)
+    eps = probability(label_smoothing, "label_smoothing", op)
+    if not is_int(ignore_index):
+        raise ArgumentTypeError(f"{op}: ignore_index must be an int, got {describe(ignore_index)}")
     n, c = logits.shape[0], logits.shape[1]
     expected = (n,) + tuple(logits.shape[2:])
     t = targets.data if isinstance(targets, Tensor) else targets
@@ -215,8 +216,12 @@ class CrossEntropyLoss(Module):
 
     def __init__(self, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__()
-        self.ignore_index, self.reduction = ignore_index, reduction
-        self.label_smoothing = label_smoothing
+        if not is_int(ignore_index):
+            raise ArgumentTypeError(f"CrossEntropyLoss: ignore_index must be an int, got {describe(ignore_index)}")
+        if reduction not in _REDUCTIONS:
+            raise ArgumentError(f"CrossEntropyLoss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        self.ignore_index, self.reduction = int(ignore_index), reduction
+        self.label_smoothing = probability(label_smoothing, "label_smoothing", "CrossEntropyLoss")
 
     def forward(self, logits: Tensor, targets: Any) -> Tensor:
         return cross_entropy(logits, targets, ignore_index=self.ignore_index, reduction=self.reduction,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from ..arguments import size
+from ..arguments import finite_real, real, size
 from ..errors import ArgumentError
 from ..dtypes import as_dtype
 from .. import backend
@@ -91,6 +91,7 @@ class LSTMCell(RNNCellBase):
         super().__init__(input_size, hidden_size)
         param = partial(self.new_parameter, dtype=dtype, device=device)
         H, P = hidden_size, size(proj_size, "proj_size", "LSTMCell")
+        forget_bias = finite_real(forget_bias, "forget_bias", "LSTMCell")
         if not 0 <= P < H:
             raise ArgumentError(f"LSTMCell: proj_size must be in [0, hidden_size) = [0, {H}), got {P}")
         if not forget_gate and (forget_bias != 0.0 or unit_forget_bias):
@@ -98,8 +99,8 @@ class LSTMCell(RNNCellBase):
         if unit_forget_bias and not bias:
             raise ArgumentError("LSTMCell: unit_forget_bias=True needs bias=True")
         for key, clip in (("cell_clip", cell_clip), ("proj_clip", proj_clip)):
-            if clip is not None and (isinstance(clip, bool) or not clip > 0):
-                raise ArgumentError(f"LSTMCell: {key} must be a positive number or None, got {clip!r}")
+            if clip is not None:      # inf is allowed: no clipping, as Keras reads it
+                real(clip, key, "LSTMCell", low=0.0, low_open=True, allow_inf=True)
         if proj_clip is not None and P == 0:
             raise ArgumentError("LSTMCell: proj_clip clips the projection, so it needs proj_size > 0")
         self.cell_clip = None if cell_clip is None else float(cell_clip)

@@ -158,11 +158,18 @@ class Module:
         place, as PyTorch's ``Module.to``: ``m.to("cuda")``, ``m.to(tg.float64)``,
         ``m.to("cpu", tg.float32)``. Returns self."""
         if device_or_dtype is not None:
-            dev, dt = device_or_dtype_of(device_or_dtype)
+            try:
+                dev, dt = device_or_dtype_of(device_or_dtype)
+            except TinygradRNNError as e:
+                raise type(e)(f"{type(self).__name__}.to: {e}") from None
             if (dev is not None and device is not None) or (dt is not None and dtype is not None):
                 raise ArgumentTypeError(f"{type(self).__name__}.to: got the device or the dtype twice")
             device, dtype = device or dev, dtype if dt is None else dt
         if device is not None:
+            try:
+                backend.parse_device(device)
+            except TinygradRNNError as e:
+                raise type(e)(f"{type(self).__name__}.to: {e}") from None
             self._to_device(device)
         return self if dtype is None else self.astype(dtype)
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Callable
 
-from ..arguments import positive_int, probability, size
+from ..arguments import flag, positive_int, probability, size
 from ..errors import ArgumentError, ArgumentTypeError
 from ..errors import ShapeError
 from ..modes import name_scope
@@ -71,6 +71,8 @@ class RNNBase(Module):
         input_size = positive_int(input_size, "input_size", kind)
         hidden_size = positive_int(hidden_size, "hidden_size", kind)
         num_layers = positive_int(num_layers, "num_layers", kind)
+        bias, batch_first = flag(bias, "bias", kind), flag(batch_first, "batch_first", kind)
+        bidirectional = flag(bidirectional, "bidirectional", kind)
         dropout = probability(dropout, "dropout", kind)
         if dropout > 0 and num_layers == 1:
             warnings.warn(f"{kind}: dropout={dropout} acts between stacked layers only, so it does "

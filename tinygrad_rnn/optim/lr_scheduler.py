@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence
 
-from ..arguments import finite_real, positive_int
+from ..arguments import describe, finite_real, positive_int, real, size
 from ..errors import ArgumentError, ArgumentTypeError, MissingKeyError
 from .optimizer import Optimizer
 
@@ -47,6 +47,7 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         who = type(self).__name__
         _check_optimizer(optimizer, who)
+        last_epoch = size(last_epoch, "last_epoch", who, minimum=-1)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -100,6 +101,9 @@ class LambdaLR(LRScheduler):
         if callable(lr_lambda):
             self.lr_lambdas = [lr_lambda] * n
         else:
+            if not isinstance(lr_lambda, (list, tuple)) or not all(callable(f) for f in lr_lambda):
+                raise ArgumentTypeError(f"LambdaLR: lr_lambda must be a function or a list of functions (one "
+                                        f"per group), got {describe(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
             if len(self.lr_lambdas) != n:
                 raise ArgumentError(f"LambdaLR: expected {n} lr_lambdas (one per group), got {len(self.lr_lambdas)}")
@@ -151,9 +155,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:  # noqa: N803
-        if T_max <= 0:
-            raise ArgumentError(f"CosineAnnealingLR: T_max must be positive, got {T_max!r}")
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max = positive_int(T_max, "T_max", "CosineAnnealingLR")
+        self.eta_min = finite_real(eta_min, "eta_min", "CosineAnnealingLR", low=0.0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -183,8 +186,10 @@ class ReduceLROnPlateau:
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
                  min_lr: float | Sequence[float] = 0.0, eps: float = 1e-8) -> None:
         _check_optimizer(optimizer, "ReduceLROnPlateau")
-        if factor >= 1.0:
-            raise ArgumentError(f"ReduceLROnPlateau: factor must be < 1, got {factor}")
+        who = "ReduceLROnPlateau"
+        factor = real(factor, "factor", who, low=0.0, high=1.0, high_open=True)
+        patience, cooldown = size(patience, "patience", who), size(cooldown, "cooldown", who)
+        threshold, eps = finite_real(threshold, "threshold", who, low=0.0), finite_real(eps, "eps", who, low=0.0)
         if mode not in ("min", "max"):
             raise ArgumentError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
@@ -193,9 +198,9 @@ class ReduceLROnPlateau:
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != n:
                 raise ArgumentError(f"ReduceLROnPlateau: expected {n} min_lrs (one per group), got {len(min_lr)}")
-            self.min_lrs = list(min_lr)
+            self.min_lrs = [finite_real(v, "min_lr", who, low=0.0) for v in min_lr]
         else:
-            self.min_lrs = [min_lr] * n
+            self.min_lrs = [finite_real(min_lr, "min_lr", who, low=0.0)] * n
         self.optimizer, self.mode, self.factor = optimizer, mode, factor
         self.patience, self.threshold, self.threshold_mode = patience, threshold, threshold_mode
         self.cooldown, self.eps = cooldown, eps

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..arguments import positive_int
 from ..errors import ArgumentError
 from ..tensor import Tensor
 from .. import nn
@@ -36,11 +37,15 @@ class SequenceModel(nn.Module):
                  fused: bool = True, cell_options: dict[str, Any] | None = None) -> None:
         super().__init__()
         if not isinstance(cell, str) or cell not in CELLS:
-            raise ArgumentError(f"unknown cell {cell!r}; choose from {', '.join(CELLS)}")
-        for name, n in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers),
-                        ("output_size", output_size)):
-            if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-                raise ArgumentError(f"SequenceModel: {name} must be a positive int, got {n!r}")
+            raise ArgumentError(f"SequenceModel: unknown cell {cell!r}; choose from {', '.join(CELLS)}")
+        input_size = positive_int(input_size, "input_size", "SequenceModel")
+        hidden_size = positive_int(hidden_size, "hidden_size", "SequenceModel")
+        num_layers = positive_int(num_layers, "num_layers", "SequenceModel")
+        output_size = positive_int(output_size, "output_size", "SequenceModel")
+        if vocab_size is not None:
+            vocab_size = positive_int(vocab_size, "vocab_size", "SequenceModel")
+        if embedding_dim is not None:
+            embedding_dim = positive_int(embedding_dim, "embedding_dim", "SequenceModel")
         self.config = dict(input_size=input_size, hidden_size=hidden_size, output_size=output_size,
                            cell=cell, num_layers=num_layers, vocab_size=vocab_size,
                            embedding_dim=embedding_dim, fused=fused, cell_options=dict(cell_options or {}))

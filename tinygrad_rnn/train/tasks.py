@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..arguments import size
+from ..errors import ArgumentError, TinygradRNNError
 from .. import backend
 from ..data import adding, copy_task, reber
 from ..data.digits import load_digits
@@ -38,7 +39,8 @@ class Task:
     defaults: dict[str, Any] = dict(hidden=64, lr=1e-3, batch=32, steps=1000, clip=1.0)
 
     def __init__(self, seed: int = 0, device: str = "cpu", **options: Any) -> None:
-        self.seed = seed
+        self.seed = size(seed, "seed", type(self).__name__)
+        backend.parse_device(device)      # an unknown device is refused here, not at the first batch
         self.device = device
         self.options = options
         self.rng = np.random.default_rng(seed)
@@ -350,4 +352,7 @@ TASKS: dict[str, type[Task]] = {t.name: t for t in (AddingTask, ReberTask, CopyT
 def make_task(name: str, **options: Any) -> Task:
     if not isinstance(name, str) or name not in TASKS:
         raise ArgumentError(f"make_task: unknown task {name!r}; choose from {', '.join(TASKS)}")
-    return TASKS[name](**options)
+    try:
+        return TASKS[name](**options)
+    except TinygradRNNError as e:     # a generator's own message, prefixed with the call that reached it
+        raise type(e)(f"make_task({name!r}): {e}") from e

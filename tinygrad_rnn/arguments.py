@@ -13,7 +13,8 @@ Rules (PyTorch's, made strict where PyTorch lets garbage through):
   is refused by PyTorch too), a float is not one even when whole (``2.0``);
 * a rate or other real number is an ``int``, ``float`` or NumPy number, never a ``bool`` or a
   string, and must be finite unless the caller allows infinity;
-* a probability is such a number in [0, 1].
+* a probability is such a number in [0, 1];
+* a flag (``bias``, ``batch_first``) is ``True`` or ``False``, not a truthy string.
 
 Each helper returns the value as a plain Python ``int``/``float``, so NumPy scalars never
 leak into shapes or saved hyperparameters. Type mistakes raise :class:`ArgumentTypeError`
@@ -104,6 +105,7 @@ def flag(value: Any, what: str, op: str) -> bool:
 
 def _range_words(low: float | None, high: float | None, low_open: bool, high_open: bool,
                  allow_inf: bool) -> str:
+    """The allowed range in words, for :func:`real`'s message: ``a finite number in [0, 1)``."""
     finite = "a number" if allow_inf else "a finite number"
     if low is not None and high is not None:
         return f"{finite} in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"

@@ -36,7 +36,12 @@ def _make(op: str, fill: Any, shape: tuple, dtype: Any, device: str | None, requ
     dev = backend.parse_device(device)
     d = get_default_dtype() if dtype is None else as_dtype(dtype)
     xp = backend.xp_for(dev)
-    arr = fill(xp, shape, d)
+    try:
+        arr = fill(xp, shape, d)
+    except MemoryError:
+        need = float(np.prod(shape, dtype=np.float64)) * d.itemsize / 2**30
+        raise ArgumentError(f"{op}: shape {shape} of {d} needs {need:.3g} GiB, more than this machine "
+                            f"can give") from None
     return Tensor(arr, requires_grad=requires_grad, device=dev, name=name)
 
 

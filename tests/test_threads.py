@@ -1,4 +1,4 @@
-"""BLAS threads: small products on one thread by default, overridable by function and environment."""
+"""BLAS threads: one or all threads per product shape, chosen by timing under "auto"; overridable by function and environment."""
 from __future__ import annotations
 
 import json
@@ -35,11 +35,99 @@ def test_default_is_auto_with_blas_on_one_thread():
     assert _blas_threads() and all(n == 1 for n in _blas_threads())
 
 
-def test_small_products_get_one_thread_big_ones_all(restore):
+def test_auto_starts_each_shape_on_one_thread(restore):
     threads.set_num_threads("auto")
-    assert threads.threads_for(32, 1024, 256) == 1                  # one LSTM step at H = 256
-    assert threads.threads_for(1024, 256, 2048) == threads.get_num_threads()   # a weight gradient over T·B rows
-    assert threads.get_num_threads() == threads._original
+    assert threads.threads_for(32, 1024, 256) == 1                  # one LSTM step at H = 256, not timed yet
+    assert threads.get_num_threads() == threads._original           # what a shape may get at most
+    assert threads.choices() == {}
+
+
+def _feed(choice, timings):
+    """Run a ShapeChoice over calls whose time depends only on the thread count it picks."""
+    picked = []
+    for _ in range(timings["calls"]):
+        n = choice.next()
+        picked.append(n)
+        choice.record(n, timings[1] if n == 1 else timings["many"])
+    return picked
+
+
+def test_probe_alternates_and_picks_all_threads_when_clearly_faster():
+    c = threads.ShapeChoice(4, probe_calls=3)
+    picked = _feed(c, {"calls": 6, 1: 1e-3, "many": 0.6e-3})
+    assert picked == [1, 4, 1, 4, 1, 4]                             # alternating, one thread first
+    assert not c.probing and c.threads == 4 and c.left == threads.RECHECK
+
+
+def test_probe_keeps_one_thread_when_all_are_not_clearly_faster():
+    c = threads.ShapeChoice(2, probe_calls=3)
+    _feed(c, {"calls": 6, 1: 1e-3, "many": 0.9e-3})                 # 10 % faster: below the bar (WIN)
+    assert not c.probing and c.threads == 1
+
+
+def test_a_slow_all_threads_call_ends_the_probe_at_once():
+    # a busy core: the helper thread misses its slice, the product waits for the scheduler
+    c = threads.ShapeChoice(2, probe_calls=3)
+    picked = _feed(c, {"calls": 2, 1: 1e-4, "many": 5e-3})
+    assert picked == [1, 2] and not c.probing and c.threads == 1
+
+
+def test_all_threads_fall_back_to_one_when_a_core_gets_busy():
+    c = threads.ShapeChoice(2, probe_calls=2)
+    _feed(c, {"calls": 4, 1: 1e-3, "many": 0.5e-3})
+    assert c.threads == 2
+    picked = _feed(c, {"calls": 10, 1: 1e-3, "many": 20e-3})        # the same shape, now slow on 2
+    assert picked[0] == 2 and picked[-1] == 1 and picked.count(2) <= 2
+    assert c.threads == 1 and not c.probing
+
+
+def test_reprobe_interval_doubles_while_the_choice_holds_and_resets_when_it_changes():
+    c = threads.ShapeChoice(2, probe_calls=1)
+    slow_many = {1: 1e-3, "many": 1.2e-3}
+    _feed(c, dict(slow_many, calls=2))
+    assert c.threads == 1 and c.interval == 2 * threads.RECHECK      # same answer as the start: look less often
+    interval = c.interval
+    picked = _feed(c, dict(slow_many, calls=interval + 2))
+    assert picked[:interval] == [1] * interval and picked[interval + 1] == 2   # probed once the interval is up
+    assert c.interval == 4 * threads.RECHECK
+    for _ in range(8):                                              # capped
+        _feed(c, dict(slow_many, calls=c.interval + 2))
+    assert c.interval == threads.RECHECK_MAX
+    _feed(c, {"calls": c.left + 2, 1: 1e-3, "many": 0.3e-3})        # the machine got quiet
+    assert c.threads == 2 and c.interval == threads.RECHECK
+
+
+def test_matmul_records_its_choice_per_shape_and_stays_exact(restore, monkeypatch):
+    threads.set_num_threads("auto")
+    if threads._original == 1:
+        pytest.skip("BLAS has one thread here: nothing to choose")
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((32, 64)), rng.standard_normal((64, 256))
+    seen = []
+    monkeypatch.setattr(threads, "_set", lambda n: seen.append(n))   # which counts matmul asks for
+    for _ in range(2 * threads.PROBE_CALLS):
+        np.testing.assert_allclose(threads.matmul(a, b), a @ b, rtol=1e-12, atol=1e-12)
+    assert seen[:2] == [threads._original, 1]                        # the probe's all-threads call, then back to one
+    assert (32, 256, 64, "d") in threads.choices()
+    out = np.empty((32, 256))
+    assert threads.matmul(a, b, out=out) is out
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
+    tiny = rng.standard_normal((4, 4))
+    threads.matmul(tiny, tiny)                                       # below SMALL_PRODUCT: never timed
+    assert (4, 4, 4, "d") not in threads.choices()
+
+
+def test_fixed_and_system_settings_override_the_timing(restore, monkeypatch):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((32, 64)), rng.standard_normal((64, 256))
+    for setting in (1, "system"):
+        threads.set_num_threads(setting)
+        seen = []
+        monkeypatch.setattr(threads, "_set", lambda n: seen.append(n))
+        threads.matmul(a, b)
+        monkeypatch.undo()
+        assert seen == [] and threads.choices() == {}
+        assert threads.threads_for(32, 256, 64) == (1 if setting == 1 else threads._original)
 
 
 def test_big_matmul_is_exact_and_leaves_blas_on_one_thread(restore):
@@ -47,8 +135,10 @@ def test_big_matmul_is_exact_and_leaves_blas_on_one_thread(restore):
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((512, 512)), rng.standard_normal((512, 512))
     assert 512 ** 3 >= threads.BIG_PRODUCT
-    np.testing.assert_allclose(threads.matmul(a, b), a @ b, rtol=1e-12, atol=1e-12)
-    assert all(n == 1 for n in _blas_threads())
+    for _ in range(2):                       # a big shape's probe: one call on one thread, one on all
+        np.testing.assert_allclose(threads.matmul(a, b), a @ b, rtol=1e-12, atol=1e-12)
+        assert all(n == 1 for n in _blas_threads())
+    assert threads.choices()[(512, 512, 512, "d")] in (1, threads._original)
 
 
 def test_set_num_threads_fixed_and_system(restore):

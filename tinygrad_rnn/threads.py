@@ -2,46 +2,60 @@
 
 Why: an RNN step does a few *small* matrix products, thousands of times per training step
 ((B, H) @ (H, 4H) with B = 32). OpenBLAS splits even these across all cores, and its threads
-wait for each other by spinning. On a quiet machine that costs little; on a busy one (a
-browser, another training run) a helper thread is often not scheduled when the product needs
-it, and every product waits for a slice of the scheduler: a training step measured 100× its
-quiet time while one of two cores was busy. One thread per small product never waits for
-another, so the step keeps its quiet speed; only products big enough that a wait cannot
-dominate them (the weight gradients summed over all steps, the input projection of a whole
-sequence) are worth splitting.
+wait for each other by spinning. On a quiet machine two cores make such a product faster; on a
+busy one (a browser, another training run) a helper thread is often not scheduled when the
+product needs it, and every product waits for a slice of the scheduler: a training step
+measured 100× its quiet time while one of two cores was busy. One thread per product never
+waits for another. Which of the two is faster depends on the machine's load *now*, so
+``"auto"`` measures it.
 
 The policy, set by the environment variable ``TINYGRAD_RNN_BLAS_THREADS`` before import or by
 :func:`set_num_threads` at any time:
 
 ``"auto"`` (the default)
-    BLAS runs on one thread; a product of at least :data:`BIG_PRODUCT` multiply-adds that goes
-    through :func:`matmul` (the fused sequence ops use it for their once-per-sequence products)
-    gets the thread count BLAS had when ``tinygrad_rnn`` was imported.
+    BLAS rests on one thread. Each product that goes through :func:`matmul` (the fused
+    sequence ops send all theirs: the per-step h·W_hhᵀ and δa·W_hh, the input projection and
+    the weight gradients) runs on one thread or on all the threads BLAS had at import, chosen
+    per product shape by timing (:class:`ShapeChoice`): the first calls of a shape alternate
+    both counts, the faster wins, and the shape is timed again later (after 128 calls, then
+    twice as many each time the choice holds, up to 4096), because load changes. While on all
+    threads every call is timed, and a run of slow calls (a core got busy) falls back to one
+    thread at once. A probe on all threads that is clearly slower ends at its first call, so a
+    busy machine pays one slow product per probe.
 an integer ``n``
     every product on at most ``n`` threads (``1``: never split a product).
 ``"system"``
     leave BLAS alone (NumPy's own default: every product on all cores).
 
 The setting is process-wide, like the BLAS pool itself: ``tinygrad_rnn`` lowers it when it is
-imported (with ``"auto"``), which also holds for NumPy products outside the library;
+imported (with ``"auto"``), which also holds for NumPy products outside :func:`matmul`;
 ``set_num_threads("system")`` gives the original count back. Nothing happens on CuPy arrays
 or where threadpoolctl finds no BLAS it can steer.
 """
 from __future__ import annotations
 
 import os
-from typing import Any
+import time
+from typing import Any, Callable
 
 import numpy as np
 from .errors import ArgumentError
 
 ENV = "TINYGRAD_RNN_BLAS_THREADS"
-BIG_PRODUCT = 1 << 26   # m·n·k from which splitting pays: ≈ 5 ms on one core, far above a scheduler slice
+BIG_PRODUCT = 1 << 26    # m·n·k from which one timed call per count is enough to choose (≈ 5 ms on one core)
+SMALL_PRODUCT = 1 << 16  # below this m·n·k OpenBLAS never splits a product: nothing to choose
+PROBE_CALLS = 3          # timed calls per thread count in one probe (1 for big products)
+RECHECK = 128            # calls of a shape before its first re-probe; doubles while the choice holds
+RECHECK_MAX = 4096
+WIN = 0.85               # all threads are chosen only when they take < 85 % of one thread's time
+GIVE_UP = 1.5            # on all threads: back to one when calls average 1.5× one thread's time
 
 _controllers: list[Any] | None = None   # threadpoolctl's BLAS controllers, found once
+_setters: list[Callable[[int], Any]] = []   # their set-threads functions (the C symbol where found)
 _original: int = 1                      # the BLAS thread count found at import
 _setting: str | int = "system"          # "auto", "system" or a fixed count
 _current: int | None = None             # what BLAS is set to now (None: untouched)
+_choices: dict[tuple, "ShapeChoice"] = {}   # "auto": one choice per (m, n, k, dtype)
 
 
 def _blas() -> list[Any]:
@@ -55,15 +69,90 @@ def _blas() -> list[Any]:
             _controllers = []
         counts = [c.num_threads for c in _controllers if c.num_threads]
         _original = max(counts, default=1)
+        for c in _controllers:
+            # OpenBLAS's own C function costs ~1 µs; threadpoolctl's method ~8 µs (it re-reads
+            # state), too much to switch around a 50 µs product
+            raw = None
+            if type(c).__name__ == "OpenBLASController" and hasattr(c, "_get_symbol"):
+                try:
+                    raw = c._get_symbol("openblas_set_num_threads")
+                except Exception:
+                    raw = None
+            _setters.append(raw if raw is not None else c.set_num_threads)
     return _controllers
 
 
 def _set(n: int) -> None:
     global _current
     if n != _current:
-        for c in _blas():
-            c.set_num_threads(n)
+        _blas()
+        for s in _setters:
+            s(n)
         _current = n
+
+
+class ShapeChoice:
+    """The thread count of one product shape under ``"auto"``, chosen by timing its calls.
+
+    :meth:`next` says how many threads the next call gets, :meth:`record` takes the seconds
+    it took. A probe alternates one thread and ``many`` (one first) until each has
+    ``probe_calls`` timings, and picks ``many`` only when it took less than :data:`WIN` of
+    one thread's time; an all-threads call slower than :data:`GIVE_UP` × one thread's mean
+    ends the probe at once (on a busy machine each such call costs a scheduler slice). After
+    ``interval`` calls the shape is probed again. Pure bookkeeping: the tests feed it timings.
+    """
+    __slots__ = ("many", "probe_calls", "threads", "probing", "t_one", "t_many", "n_one",
+                 "n_many", "left", "interval", "avg")
+
+    def __init__(self, many: int, probe_calls: int = PROBE_CALLS) -> None:
+        self.many, self.probe_calls = many, probe_calls
+        self.threads = 1            # the choice between probes
+        self.interval = RECHECK
+        self.left = 0
+        self.avg = 0.0              # running mean of the calls on `many` threads
+        self._start_probe()
+
+    def _start_probe(self) -> None:
+        self.probing = True
+        self.t_one = self.t_many = 0.0
+        self.n_one = self.n_many = 0
+
+    def next(self) -> int:
+        """Threads for the next call."""
+        if self.probing:
+            return 1 if self.n_one <= self.n_many else self.many
+        return self.threads
+
+    def _finish(self, choice: int) -> None:
+        # the same answer again: look less often; a change: look again soon
+        self.interval = min(2 * self.interval, RECHECK_MAX) if choice == self.threads else RECHECK
+        self.threads, self.probing, self.left = choice, False, self.interval
+        self.avg = self.t_many / max(self.n_many, 1)
+
+    def record(self, threads: int, seconds: float) -> None:
+        """Account one call that ran on ``threads`` threads and took ``seconds``."""
+        if self.probing:
+            if threads == 1:
+                self.t_one += seconds
+                self.n_one += 1
+            else:
+                self.t_many += seconds
+                self.n_many += 1
+                if self.n_one and seconds > GIVE_UP * self.t_one / self.n_one:
+                    self._finish(1)
+                    return
+            if self.n_one >= self.probe_calls and self.n_many >= self.probe_calls:
+                one, many = self.t_one / self.n_one, self.t_many / self.n_many
+                self._finish(self.many if many < WIN * one else 1)
+            return
+        if threads != 1:
+            self.avg = 0.75 * self.avg + 0.25 * seconds
+            if self.n_one and self.avg > GIVE_UP * self.t_one / self.n_one:   # a core got busy
+                self.threads, self.interval, self.left = 1, RECHECK, RECHECK
+                return
+        self.left -= 1
+        if self.left <= 0:
+            self._start_probe()
 
 
 def parse(setting: Any) -> str | int:
@@ -81,11 +170,13 @@ def parse(setting: Any) -> str | int:
 
 
 def set_num_threads(setting: str | int) -> None:
-    """Choose how BLAS threads are used: ``"auto"`` (small products on one thread, big ones
-    on all), ``"system"`` (NumPy's default) or a fixed count ``n`` for every product."""
+    """Choose how BLAS threads are used: ``"auto"`` (one or all threads per product shape,
+    whichever measures faster now), ``"system"`` (NumPy's default) or a fixed count ``n`` for
+    every product. Setting ``"auto"`` forgets the choices measured so far."""
     global _setting
     _setting = parse(setting)
     _blas()
+    _choices.clear()
     if _setting == "system":
         _set(_original)
     else:
@@ -93,7 +184,7 @@ def set_num_threads(setting: str | int) -> None:
 
 
 def get_num_threads() -> int:
-    """Threads a big product gets under the current setting (1 when BLAS cannot be steered)."""
+    """The most threads a product gets under the current setting (1 when BLAS cannot be steered)."""
     if not _blas():
         return 1
     if _setting == "auto":
@@ -106,27 +197,47 @@ def setting() -> str | int:
     return _setting
 
 
-def threads_for(m: int, n: int, k: int) -> int:
-    """Threads an (m, k) @ (k, n) product gets under the current setting."""
-    if _setting == "auto":
-        return _original if m * n * k >= BIG_PRODUCT else 1
-    return get_num_threads()
+def _key(m: int, n: int, k: int, dtype: Any) -> tuple:
+    return (m, n, k, np.dtype(dtype).char)
 
 
-def matmul(a: Any, b: Any) -> Any:
-    """``a @ b`` for 2-D arrays, on the threads :func:`threads_for` gives its size; BLAS is back
-    at its resting count afterwards. Any other array (CuPy, or a setting that never switches)
-    is just ``a @ b``."""
-    if _setting != "auto" or type(a) is not np.ndarray or a.ndim != 2 or b.ndim != 2:
-        return a @ b
-    n = threads_for(a.shape[0], b.shape[1], a.shape[1])
-    if n == 1 or not _blas():
-        return a @ b
-    _set(n)
+def threads_for(m: int, n: int, k: int, dtype: Any = np.float32) -> int:
+    """Threads the next (m, k) @ (k, n) product of ``dtype`` gets through :func:`matmul` (under
+    ``"auto"``: the shape's current choice; 1 for a shape not timed yet or while it is probed)."""
+    if _setting != "auto":
+        return get_num_threads()
+    choice = _choices.get(_key(m, n, k, dtype))
+    return 1 if choice is None or choice.probing else choice.threads
+
+
+def choices() -> dict[tuple, int]:
+    """Under ``"auto"``: the thread count chosen so far for each timed shape (m, n, k, dtype char)."""
+    return {key: c.threads for key, c in _choices.items() if not c.probing or c.n_many}
+
+
+def matmul(a: Any, b: Any, out: Any = None) -> Any:
+    """``a @ b`` for 2-D arrays (into ``out`` when given), on the threads the current setting
+    gives its shape; under ``"auto"`` BLAS is back on one thread afterwards. Any other array
+    (CuPy, more dimensions) is just ``a @ b``."""
+    if (_setting != "auto" or _original == 1 or type(a) is not np.ndarray or a.ndim != 2
+            or b.ndim != 2 or a.shape[0] * a.shape[1] * b.shape[1] < SMALL_PRODUCT):
+        return np.matmul(a, b, out=out) if out is not None else a @ b
+    m, k = a.shape
+    key = (m, b.shape[1], k, a.dtype.char)
+    choice = _choices.get(key)
+    if choice is None:
+        choice = _choices[key] = ShapeChoice(_original, 1 if m * k * b.shape[1] >= BIG_PRODUCT else PROBE_CALLS)
+    n = choice.next()
+    if n != 1:
+        _set(n)
+    t0 = time.perf_counter()
     try:
-        return a @ b
+        result = np.matmul(a, b, out=out) if out is not None else a @ b
     finally:
-        _set(1)
+        if n != 1:
+            _set(1)
+    choice.record(n, time.perf_counter() - t0)
+    return result
 
 
 def configure_from_env() -> None:

@@ -11,9 +11,10 @@ LSTM takes:
 * the weight gradients are one product each after the backward loop
   (``∂L/∂W_hh = Σ_t δz_tᵀ h_{t−1}`` is ``δZᵀ H_prev`` over the stacked steps).
 
-Only these once-per-sequence products may use several BLAS threads (``big_matmul``, see
-:mod:`tinygrad_rnn.threads`); the per-step products stay on one, so a busy core cannot stall
-every step.
+Every matrix product goes through :func:`tinygrad_rnn.threads.matmul`, which runs each
+product shape on one BLAS thread or on all of them, whichever it measures faster now: both
+cores on a quiet machine, one when another process keeps a core busy (a late helper thread
+would otherwise stall every step).
 
 Each op takes the sequence ``x`` (T, B, I), the initial state(s) (B, H), the cell's
 parameters in PyTorch's layout, an optional ``mask`` (T, B) of valid steps (padded batches:
@@ -32,7 +33,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..backend import xp_of
-from ..threads import matmul as big_matmul
+from ..threads import matmul
 from . import steps
 from ..tensor import Function
 
@@ -53,7 +54,7 @@ def _order(T: int, reverse: bool) -> range:
 def _project(x: Any, w_ih: Any, bias: Any) -> Any:
     """x W_ihᵀ (+ bias) for all steps at once: (T, B, I) -> (T, B, G·H)."""
     T, B, I = x.shape
-    z = big_matmul(x.reshape(T * B, I), w_ih.T).reshape(T, B, w_ih.shape[0])
+    z = matmul(x.reshape(T * B, I), w_ih.T).reshape(T, B, w_ih.shape[0])
     if bias is not None:
         z += bias
     return z
@@ -62,7 +63,7 @@ def _project(x: Any, w_ih: Any, bias: Any) -> Any:
 def _weight_grads(dz: Any, inputs: Any, T: int, B: int) -> Any:
     """Σ_t δz_tᵀ · input_t as one product over the stacked steps: (G·H, K)."""
     # explicit widths, not -1: with an empty batch (B = 0) NumPy cannot infer them
-    return big_matmul(dz.reshape(T * B, dz.shape[-1]).T, inputs.reshape(T * B, inputs.shape[-1]))
+    return matmul(dz.reshape(T * B, dz.shape[-1]).T, inputs.reshape(T * B, inputs.shape[-1]))
 
 
 class LSTMSequence(Function):
@@ -94,7 +95,7 @@ class LSTMSequence(Function):
         w_hh_t = w_hh.T
         for t in _order(T, reverse):
             a = acts[t]
-            a += h @ w_hh_t
+            a += matmul(h, w_hh_t)
             h_prev[t], c_prev[t] = h, c
             h_new, c_new = xp.empty_like(h0), xp.empty_like(c0)
             steps.lstm_forward(a, c, h_new, c_new, tanh_c[t])   # a becomes the gate values
@@ -123,12 +124,12 @@ class LSTMSequence(Function):
                 dh_pass, dc_pass = dh * keep, dc * keep
                 dh_new, dc = dh_new * m, dc * m
             dc = steps.lstm_backward(acts[t], c_prev[t], tanh_c[t], dh_new, dc, da_all[t])   # δc_{t−1}
-            dh = da_all[t] @ w_hh
+            dh = matmul(da_all[t], w_hh)
             if mask is not None:
                 dh += dh_pass
                 dc += dc_pass
         need = self.needs
-        dx = big_matmul(da_all.reshape(T * B, da_all.shape[-1]), w_ih).reshape(x.shape) if need[0] else None
+        dx = matmul(da_all.reshape(T * B, da_all.shape[-1]), w_ih).reshape(x.shape) if need[0] else None
         dw_ih = _weight_grads(da_all, x, T, B) if need[3] else None
         dw_hh = _weight_grads(da_all, h_prev, T, B) if need[4] else None
         db = da_all.sum(axis=(0, 1)) if len(need) > 5 and (need[5] or need[6]) else None
@@ -163,7 +164,7 @@ class GRUSequence(Function):
         h = h0
         w_hh_t = w_hh.T
         for t in _order(T, reverse):
-            gh = h @ w_hh_t
+            gh = matmul(h, w_hh_t)
             if b_hh is not None:
                 gh += b_hh
             h_prev[t] = h
@@ -194,11 +195,11 @@ class GRUSequence(Function):
                 dh_pass = dh * ~m
                 dh_new = dh_new * m
             dh = steps.gru_backward(rz[t], n_all[t], hn_all[t], h_prev[t], dh_new, dgi[t], dgh[t])
-            dh += dgh[t] @ w_hh
+            dh += matmul(dgh[t], w_hh)
             if mask is not None:
                 dh += dh_pass
         need = self.needs
-        dx = big_matmul(dgi.reshape(T * B, dgi.shape[-1]), w_ih).reshape(x.shape) if need[0] else None
+        dx = matmul(dgi.reshape(T * B, dgi.shape[-1]), w_ih).reshape(x.shape) if need[0] else None
         dw_ih = _weight_grads(dgi, x, T, B) if need[2] else None
         dw_hh = _weight_grads(dgh, h_prev, T, B) if need[3] else None
         if len(need) > 4:
@@ -226,7 +227,7 @@ class RNNSequence(Function):
         w_hh_t = w_hh.T
         for t in _order(T, reverse):
             a = a_all[t]
-            a += h @ w_hh_t
+            a += matmul(h, w_hh_t)
             if nonlinearity == "tanh":
                 xp.tanh(a, out=a)
             else:
@@ -257,11 +258,11 @@ class RNNSequence(Function):
                 dh_pass = dh * ~m
                 dh_new = dh_new * m
             da = xp.multiply(dh_new, (1 - h * h) if nonlinearity == "tanh" else (h > 0), out=da_all[t])
-            dh = da @ w_hh
+            dh = matmul(da, w_hh)
             if mask is not None:
                 dh += dh_pass
         need = self.needs
-        dx = big_matmul(da_all.reshape(T * B, da_all.shape[-1]), w_ih).reshape(x.shape) if need[0] else None
+        dx = matmul(da_all.reshape(T * B, da_all.shape[-1]), w_ih).reshape(x.shape) if need[0] else None
         dw_ih = _weight_grads(da_all, x, T, B) if need[2] else None
         dw_hh = _weight_grads(da_all, h_prev, T, B) if need[3] else None
         if len(need) > 4:

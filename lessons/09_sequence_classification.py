@@ -110,8 +110,8 @@ if HAVE_DIGITS:
 #    averaged over the batch, and Adam updates all weights.
 #
 # We use `tg.nn.LSTM(..., fused=True)`: the same equations as the cell-by-cell loop, run as one
-# fused op per layer, which is several times faster and gives the same numbers (we check that
-# below). `h_n` comes back with shape (layers, B, H), so `h_n[-1]` is the last layer's
+# fused op per layer, which is faster (lesson 12 measures by how much) and gives the same
+# numbers (we check that below). `h_n` comes back with shape (layers, B, H), so `h_n[-1]` is the last layer's
 # final state, (B, H).
 
 # %%
@@ -368,8 +368,8 @@ print(inspect.getsource(tg.nn.cross_entropy).split('"""')[1])
 #
 # The TensorFlow example used 128 hidden units, Adam with learning rate 0.001 and batches of
 # 128, trained on the full set for a few epochs (its numbers are not measured here). On a
-# two-core CPU one epoch takes minutes, so below we train on a slice of the training set and
-# say so. At 28×28 the comparison with a flat model is closer to fair: 784 inputs, and strokes
+# small CPU an epoch of 60,000 images is slow, so below we train on a slice of the training set
+# and say so. At 28×28 the comparison with a flat model is closer to fair: 784 inputs, and strokes
 # that span many rows; try the `Pixels(784)` baseline on the same slice.
 
 # %%

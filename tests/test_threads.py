@@ -97,6 +97,28 @@ def test_reprobe_interval_doubles_while_the_choice_holds_and_resets_when_it_chan
     assert c.threads == 2 and c.interval == threads.RECHECK
 
 
+def test_a_busy_core_holds_back_every_shapes_probes_for_a_while(restore, monkeypatch):
+    threads.set_num_threads("auto")
+    assert not threads.holding(0.0)
+    threads.note("busy", 100.0)
+    assert threads.holding(100.0 + threads.HOLD_MIN / 2) and not threads.holding(100.0 + threads.HOLD_MIN)
+    threads.note("busy", 200.0)                                      # still busy: a longer hold
+    assert threads.holding(200.0 + 1.5 * threads.HOLD_MIN)
+    threads.note("many", 300.0)                                      # quiet again: holds start short
+    threads.note("busy", 400.0)
+    assert not threads.holding(400.0 + threads.HOLD_MIN)
+    if threads._original == 1:
+        return
+    threads.note("busy", threads.time.perf_counter() + 1e6)          # held: a new shape's probe is skipped
+    seen = []
+    monkeypatch.setattr(threads, "_set", lambda n: seen.append(n))
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((32, 64)), rng.standard_normal((64, 256))
+    for _ in range(4):
+        threads.matmul(a, b)
+    assert seen == [] and threads.choices()[(32, 256, 64, "d")] == 1
+
+
 def test_matmul_records_its_choice_per_shape_and_stays_exact(restore, monkeypatch):
     threads.set_num_threads("auto")
     if threads._original == 1:

@@ -20,8 +20,9 @@ The policy, set by the environment variable ``TINYGRAD_RNN_BLAS_THREADS`` before
     both counts, the faster wins, and the shape is timed again later (after 128 calls, then
     twice as many each time the choice holds, up to 4096), because load changes. While on all
     threads every call is timed, and a run of slow calls (a core got busy) falls back to one
-    thread at once. A probe on all threads that is clearly slower ends at its first call, so a
-    busy machine pays one slow product per probe.
+    thread at once. A probe on all threads that is clearly slower ends at its first call, and
+    then no shape probes for a few seconds (:func:`note`), so a busy machine pays about one
+    slow product per hold.
 an integer ``n``
     every product on at most ``n`` threads (``1``: never split a product).
 ``"system"``
@@ -49,6 +50,7 @@ RECHECK = 128            # calls of a shape before its first re-probe; doubles w
 RECHECK_MAX = 4096
 WIN = 0.85               # all threads are chosen only when they take < 85 % of one thread's time
 GIVE_UP = 1.5            # on all threads: back to one when calls average 1.5× one thread's time
+HOLD_MIN, HOLD_MAX = 2.0, 64.0   # seconds without probes after a busy core was seen; doubles while it stays busy
 
 _controllers: list[Any] | None = None   # threadpoolctl's BLAS controllers, found once
 _setters: list[Callable[[int], Any]] = []   # their set-threads functions (the C symbol where found)
@@ -56,6 +58,8 @@ _original: int = 1                      # the BLAS thread count found at import
 _setting: str | int = "system"          # "auto", "system" or a fixed count
 _current: int | None = None             # what BLAS is set to now (None: untouched)
 _choices: dict[tuple, "ShapeChoice"] = {}   # "auto": one choice per (m, n, k, dtype)
+_hold_until = 0.0                       # perf_counter time before which no shape probes all threads
+_hold = HOLD_MIN                        # the next hold's length
 
 
 def _blas() -> list[Any]:
@@ -129,8 +133,14 @@ class ShapeChoice:
         self.threads, self.probing, self.left = choice, False, self.interval
         self.avg = self.t_many / max(self.n_many, 1)
 
-    def record(self, threads: int, seconds: float) -> None:
-        """Account one call that ran on ``threads`` threads and took ``seconds``."""
+    def skip_probe(self) -> None:
+        """End a probe without timing all threads (another shape just saw a busy core)."""
+        self._finish(1)
+
+    def record(self, threads: int, seconds: float) -> str | None:
+        """Account one call that ran on ``threads`` threads and took ``seconds``. Returns
+        ``"busy"`` when all threads were clearly slower (a probe cut short, or a fall back to
+        one thread), ``"many"`` when a probe chose all threads, else None."""
         if self.probing:
             if threads == 1:
                 self.t_one += seconds
@@ -140,19 +150,39 @@ class ShapeChoice:
                 self.n_many += 1
                 if self.n_one and seconds > GIVE_UP * self.t_one / self.n_one:
                     self._finish(1)
-                    return
+                    return "busy"
             if self.n_one >= self.probe_calls and self.n_many >= self.probe_calls:
                 one, many = self.t_one / self.n_one, self.t_many / self.n_many
                 self._finish(self.many if many < WIN * one else 1)
-            return
+                return "many" if self.threads != 1 else None
+            return None
         if threads != 1:
             self.avg = 0.75 * self.avg + 0.25 * seconds
             if self.n_one and self.avg > GIVE_UP * self.t_one / self.n_one:   # a core got busy
                 self.threads, self.interval, self.left = 1, RECHECK, RECHECK
-                return
+                return "busy"
         self.left -= 1
         if self.left <= 0:
             self._start_probe()
+        return None
+
+
+def note(outcome: str | None, now: float) -> None:
+    """Shared by all shapes: after a busy core was seen (``outcome == "busy"``) no shape probes
+    all threads for a while (:data:`HOLD_MIN` seconds, doubling up to :data:`HOLD_MAX` while
+    the core stays busy): each such probe costs a slow product, and OpenBLAS's helper thread
+    then spins on, competing for the busy core. A probe that chose all threads resets the hold."""
+    global _hold_until, _hold
+    if outcome == "busy":
+        _hold_until = now + _hold
+        _hold = min(2 * _hold, HOLD_MAX)
+    elif outcome == "many":
+        _hold = HOLD_MIN
+
+
+def holding(now: float) -> bool:
+    """True while probes on all threads are held back (see :func:`note`)."""
+    return now < _hold_until
 
 
 def parse(setting: Any) -> str | int:
@@ -177,10 +207,16 @@ def set_num_threads(setting: str | int) -> None:
     _setting = parse(setting)
     _blas()
     _choices.clear()
+    _reset_hold()
     if _setting == "system":
         _set(_original)
     else:
         _set(1 if _setting == "auto" else _setting)
+
+
+def _reset_hold() -> None:
+    global _hold_until, _hold
+    _hold_until, _hold = 0.0, HOLD_MIN
 
 
 def get_num_threads() -> int:
@@ -228,15 +264,21 @@ def matmul(a: Any, b: Any, out: Any = None) -> Any:
     if choice is None:
         choice = _choices[key] = ShapeChoice(_original, 1 if m * k * b.shape[1] >= BIG_PRODUCT else PROBE_CALLS)
     n = choice.next()
-    if n != 1:
-        _set(n)
     t0 = time.perf_counter()
+    if n != 1:
+        if choice.probing and holding(t0):
+            choice.skip_probe()
+            n = 1
+        else:
+            _set(n)
+            t0 = time.perf_counter()
     try:
         result = np.matmul(a, b, out=out) if out is not None else a @ b
     finally:
         if n != 1:
             _set(1)
-    choice.record(n, time.perf_counter() - t0)
+    t1 = time.perf_counter()
+    note(choice.record(n, t1 - t0), t1)
     return result
 
 

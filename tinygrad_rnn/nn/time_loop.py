@@ -47,6 +47,7 @@ import numpy as np
 from ..errors import ArgumentError
 from .. import backend
 from ..errors import ShapeError
+from ..autograd import gc_paused
 from ..functional import where
 from ..modes import name_scope
 from ..ops.shape import cat, stack
@@ -237,6 +238,13 @@ def unroll(cell: RNNCellBase, step_input: Callable[[int], Tensor], state: State,
     * ``h_mask`` (B, H_out) multiplies the ``h`` part of the state *before* it enters the
       cell (recurrent dropout); the carried state itself is not masked.
     """
+    with gc_paused():   # thousands of recorded ops, none in a reference cycle
+        return _unroll(cell, step_input, state, times, masks, h_mask, masked_output)
+
+
+def _unroll(cell: RNNCellBase, step_input: Callable[[int], Tensor], state: State, times: Sequence[int],
+            masks: Sequence[Tensor] | None, h_mask: Tensor | None,
+            masked_output: str) -> tuple[list[Tensor], State]:
     names = cell.state_names
     h_index = names.index("h") if "h" in names else 0
     outputs: list[Tensor] = []

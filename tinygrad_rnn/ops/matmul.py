@@ -50,5 +50,12 @@ class MatMul(Function):
         if self.needs[0]:
             ga = g @ _swap(b)
         if self.needs[1]:
-            gb = _swap(a) @ g
+            if a.ndim == b.ndim == 2 and not isinstance(b, Tensor) and b.flags.f_contiguous and not b.flags.c_contiguous:
+                # B is a transposed view (x @ W.T): write ∂L/∂B = (gᵀ A)ᵀ in B's memory order, so
+                # that W's gradient, after the transpose's backward, comes out in W's own (C) order
+                # like W: the optimizer's update and clipping then run on two arrays of one layout,
+                # which at (1024, 256) is ~20× faster than across layouts (PyTorch's mm does the same)
+                gb = (g.T @ a).T
+            else:
+                gb = _swap(a) @ g
         return ga, gb

@@ -77,3 +77,13 @@ def test_lesson_3_unrolled_graph_reads_in_time_order(tmp_path, monkeypatch, caps
             tops[int(obj["label"][2:])] = float(obj["bb"].split(",")[3])     # upper edge (y grows upwards)
     assert sorted(tops) == [1, 2, 3, 4]
     assert [t for t, _ in sorted(tops.items(), key=lambda kv: -kv[1])] == [1, 2, 3, 4], tops
+
+
+def test_lesson_5_prints_the_belt_decay_of_its_own_drawing(tmp_path, monkeypatch, capsys) -> None:
+    g, out = _run(5, tmp_path, monkeypatch, capsys)
+    for name, row in (("PyTorch init", g["belt_pytorch"]), ("forget bias 1", g["belt_bias_1"])):
+        m = re.search(rf"{re.escape(name)}\s+‖∂L/∂c_t‖ from \S+ at t = \d+ to \S+ at t = 0: ÷(\S+) per step back", out)
+        assert m, out
+        assert float(m.group(1)) == pytest.approx((row[-1] / row[0]) ** (1 / (len(row) - 1)), abs=0.006)
+    # the rows are the gradients the drawing shows: the last step's c gets more than the first's
+    assert g["belt_pytorch"][-1] > g["belt_pytorch"][0]

@@ -1,10 +1,14 @@
-"""Matrix products, as NumPy's ``@``: 1-D (vectors), 2-D, and batched with broadcasting."""
+"""Matrix products, as NumPy's ``@``: 1-D (vectors), 2-D, and batched with broadcasting.
+
+2-D products of arrays go through :func:`tinygrad_rnn.threads.matmul`, so that the BLAS thread
+policy (one thread, or all of them where timing shows they help) covers the recorded path too."""
 from __future__ import annotations
 
 from typing import Any
 
 from ..errors import ShapeError
 from ..tensor import Function, Tensor
+from ..threads import matmul as _product
 
 
 def _swap(x: Any) -> Any:
@@ -28,7 +32,7 @@ class MatMul(Function):
         kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if ka != kb:
             raise ShapeError(f"matmul: {tuple(a.shape)} @ {tuple(b.shape)}: inner dimensions {ka} and {kb} differ")
-        return a @ b
+        return _product(a, b)
 
     def backward(self, g: Any) -> tuple:
         a, b = self.inputs
@@ -47,15 +51,18 @@ class MatMul(Function):
             if self.needs[1]:
                 gb = (_swap(a) @ g[..., :, None])[..., 0]
             return ga, gb
+        if isinstance(g, Tensor):                        # recorded: products of tensors
+            return (g @ _swap(b) if self.needs[0] else None,
+                    _swap(a) @ g if self.needs[1] else None)
         if self.needs[0]:
-            ga = g @ _swap(b)
+            ga = _product(g, _swap(b))
         if self.needs[1]:
-            if a.ndim == b.ndim == 2 and not isinstance(b, Tensor) and b.flags.f_contiguous and not b.flags.c_contiguous:
+            if a.ndim == b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous:
                 # B is a transposed view (x @ W.T): write ∂L/∂B = (gᵀ A)ᵀ in B's memory order, so
                 # that W's gradient, after the transpose's backward, comes out in W's own (C) order
                 # like W: the optimizer's update and clipping then run on two arrays of one layout,
                 # which at (1024, 256) is ~20× faster than across layouts (PyTorch's mm does the same)
-                gb = (g.T @ a).T
+                gb = _product(g.T, a).T
             else:
-                gb = _swap(a) @ g
+                gb = _product(_swap(a), g)
         return ga, gb

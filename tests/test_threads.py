@@ -211,3 +211,17 @@ def test_fused_layer_is_unchanged_by_the_thread_setting(restore):
     for out, g in results[1:]:
         np.testing.assert_allclose(out, results[0][0], atol=1e-12)
         np.testing.assert_allclose(g, results[0][1], atol=1e-12)
+
+
+def test_fused_layer_sends_its_per_step_products_through_the_chooser(restore):
+    threads.set_num_threads("auto")
+    if threads._original == 1:
+        pytest.skip("BLAS has one thread here: nothing to choose")
+    tg.manual_seed(0)
+    B, H = 4, 64                                   # B·4H·H = 65536: just big enough to be timed
+    layer = tg.nn.LSTM(8, H, fused=True).double()
+    out, _ = layer(tg.randn(3, B, 8, dtype=tg.float64))
+    out.sum().backward()
+    shapes = set(threads.choices())
+    assert (B, 4 * H, H, "d") in shapes            # h_{t-1} W_hhᵀ, every step forward
+    assert (B, H, 4 * H, "d") in shapes            # δa_t W_hh, every step backward

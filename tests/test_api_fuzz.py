@@ -320,3 +320,11 @@ def test_message_names_op_argument_and_value():
         nn.GRU(3, 0)
     with pytest.raises(TypeError):
         optim.RMSprop(None)
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
+def test_an_empty_dim_is_refused_not_guessed(op):
+    """PyTorch reduces over all axes for dim=(), NumPy over none: neither is guessed."""
+    with pytest.raises(tg.ArgumentError, match=rf"^{op}: dim=\(\) names no axis; pass None for all axes$"):
+        getattr(X, op)(())
+    assert getattr(X, op)(None).shape == () and getattr(X, op)((0, 1)).shape == ()

@@ -152,11 +152,12 @@ def _print_contended(args: argparse.Namespace, row: dict, impls: list[str]) -> N
 
 
 def _print_row(args: argparse.Namespace, row: dict, impls: list[str]) -> None:
-    ref = "numpy" if "numpy" in row else ("torch-nn" if "torch-nn" in row else impls[0])
+    # the NumPy row (with --blas-threads, its first setting) is the yardstick, else nn.LSTM
+    ref = next((i for i in impls if i.split()[0] == "numpy"), "torch-nn" if "torch-nn" in row else impls[0])
     print(f"\n{args.what.upper()} training step, H = {row['hidden']}, batch {args.batch}, "
           f"{args.steps} steps, {args.input} inputs, {args.dtype}, {args.device} "
           f"(median of {args.rounds} rounds x {args.iters} steps, fresh process each)")
-    print(f"{'implementation':<31}{'ms/step':>10}{'vs ' + ref:>14}{'vs torch-nn':>13}{'peak MiB':>10}")
+    print(f"{'implementation':<31}{'ms/step':>10}{'vs ' + ref.split()[0]:>14}{'vs torch-nn':>13}{'peak MiB':>10}")
     for impl in impls:
         ms = row[impl]["ms"]
         vs_ref = ms / row[ref]["ms"]

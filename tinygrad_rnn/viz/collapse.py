@@ -250,8 +250,22 @@ def collapsed_to_dot(graph: Graph, opts: DotOptions | None = None) -> str:
                 lines.append(f"{x} -> {y} [style=\"invis\", weight=\"100\"]")
     for a, b in zip(lane_rows, lane_rows[1:]):
         lines.append(f"{rows[a[-1]][0]} -> {rows[b[0]][0]} [style=\"invis\", weight=\"100\"]")
+    # A column is one rank of a left-to-right layout, and there dot put the tail of an edge
+    # between two boxes of the rank below its head (t=0 at the bottom). Along a column the
+    # edges are written head first (dir=back draws them the right way round), so that it reads
+    # downwards in time; they join whole boxes, as with cell ports dot 2.43 drew the arrows of
+    # such edges at the wrong end.
+    columns = not across
+    in_row = {i: r for r, ids in enumerate(rows) for i in ids}
+
+    def edge(src: str, dst: str, **kw: object) -> str:
+        a, b = src.split(":")[0], dst.split(":")[0]
+        if columns and in_row.get(a) is not None and in_row.get(a) == in_row.get(b):
+            return f"{dst} -> {src} " + attrs(dir="back", **kw)
+        return f"{src} -> {dst} " + attrs(**kw)
+
     for ids in rows:
-        lines.append(f"{ids[0]} -> {ids[1]} [style=\"invis\"]")     # the label leads its row
+        lines.append(edge(ids[0], ids[1], style="invis"))          # the label leads its row
     ports = {box.id: {_STATE.match(name).group(1) for name, _ in box.states} for box in col.boxes}
     lane_of = {i: k for k, mine in enumerate(lane_rows) for r in mine for i in rows[r]}
     steps = {box.id for box in col.boxes if box.step is not None}
@@ -269,7 +283,7 @@ def collapsed_to_dot(graph: Graph, opts: DotOptions | None = None) -> str:
         on = part in ports.get(link.src, ()) and part in ports.get(link.dst, ())
         if wraps:
             src, dst = f"{link.src}:s", f"{link.dst}:n"
-        elif on:
+        elif on and not columns:
             src, dst = f"{link.src}:{part}:e", f"{link.dst}:{part}:w"
         else:
             src, dst = link.src, link.dst
@@ -281,20 +295,17 @@ def collapsed_to_dot(graph: Graph, opts: DotOptions | None = None) -> str:
                 penwidth=(width or 1.0), constraint="false"))
         elif part == "c":
             # the cell state: thick, straight, its own colour
-            lines.append(f"{src} -> {dst} " + attrs(
-                color=CELL_STATE_COLOR, penwidth=(width or 1.0) + 3.0, weight="10"))
+            lines.append(edge(src, dst, color=CELL_STATE_COLOR, penwidth=(width or 1.0) + 3.0, weight="10"))
         else:
-            lines.append(f"{src} -> {dst} " + attrs(
-                color=HIDDEN_STATE_COLOR, penwidth=width, weight="2" if part else None))
+            lines.append(edge(src, dst, color=HIDDEN_STATE_COLOR, penwidth=width, weight="2" if part else None))
     for (src, dst), links in bundles.items():
         # many tensors between two rows (layer 0 to layer 1), or from a row to one box
         # outside the steps (a stack of every h_t): one edge, labelled with the first and last
         names = sorted({link.name for link in links if link.name}, key=_step_number)
         text = names[0] if len(names) == 1 else (f"{names[0]}…{names[-1]}" if names else None)
         across = src in lane_of and dst in lane_of and lane_of[src] != lane_of[dst]
-        lines.append(f"{src} -> {dst} " + attrs(
-            label=text, color=HIDDEN_STATE_COLOR, fontcolor=HIDDEN_STATE_COLOR, style="dotted",
-            penwidth="1.5", constraint="false" if across else None))
+        lines.append(edge(src, dst, label=text, color=HIDDEN_STATE_COLOR, fontcolor=HIDDEN_STATE_COLOR,
+                          style="dotted", penwidth="1.5", constraint="false" if across else None))
     if bundles and opts.legend:
         legend += ('<TR><TD COLSPAN="9"><FONT POINT-SIZE="9">dotted: several tensors from one row '
                    'to another row or box (h_0…h_5)</FONT></TD></TR>')

@@ -9,6 +9,9 @@ What makes an unrolled graph fit a screen:
 * **Steps stack.** Edges from one step to the next (``h_2`` into step 3) do not set the
   layout's ranks, so every step is laid out from the same starting line and the steps
   stack (one band per step) instead of running into one very long line.
+* **Steps in time order.** Only the final step's edges into what follows the steps (a
+  loss) set ranks; the other steps' (``l_0 + l_1 + ...``, a sum of every step's loss) do
+  not, or dot would reorder the stacked steps to shorten them.
 * **Parameters as stubs** (``params="stubs"``): a parameter is drawn once per use, as a
   small labelled node (``W_hh``) next to the op that reads it, instead of one node with an
   edge into every step. ``"shared"`` draws the one node; ``"hidden"`` leaves them out.
@@ -506,18 +509,38 @@ def body_lines(graph: Graph, opts: DotOptions) -> list[str]:
     lines.extend(tree.lines([0]))
     step_of = {d.id: group_key(d.scope) for d in view.nodes}
     kind_of = {d.id: d.node.name if d.node.kind == OP else "" for d in view.nodes}
+    final = _final_steps(step_of.values())
     across_ports = ("s", "n") if opts.rankdir in ("LR", "RL") else ("e", "w")
     for e in view.edges:
         width = edge_width(e.grad_norm) if heat else None
         (src_path, src_t), (dst_path, dst_t) = step_of[e.src], step_of[e.dst]
         # a step's inputs from another step do not push it along: the steps stack
         across = opts.clusters and src_t is not None and dst_t is not None and src_path != dst_path
+        # only the final step's edges out of the steps (into a loss) set ranks: edges from
+        # every step into a sum or a chain of adds (l_0 + l_1 + ...) would make dot reorder
+        # the stacked steps to shorten them, and they would no longer read in time order
+        loose = opts.clusters and src_t is not None and dst_t is None \
+            and final.get(src_path[:-1]) != src_t
         show_arg = e.arg is not None and kind_of[e.dst] not in COMMUTATIVE
         lines.append(f"{e.src} -> {e.dst} " + attrs(
             label=str(e.arg) if show_arg else None, penwidth=width,
-            constraint="false" if across else None,
+            constraint="false" if across or loose else None,
             tailport=across_ports[0] if across else None, headport=across_ports[1] if across else None))
     return lines
+
+
+def _final_steps(keys: Iterable[tuple[tuple[str, ...], int | None]]) -> dict[tuple[str, ...], int]:
+    """The step each lane (the scope path above ``t=N``) processes last: the largest N, the
+    smallest in a ``backward`` lane."""
+    final: dict[tuple[str, ...], int] = {}
+    for path, t in keys:
+        if t is None:
+            continue
+        lane = path[:-1]
+        backward = "backward" in lane
+        if lane not in final or (t < final[lane] if backward else t > final[lane]):
+            final[lane] = t
+    return final
 
 
 def wrap(lines: Iterable[str], name: str = "G") -> str:

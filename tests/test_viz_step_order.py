@@ -1,0 +1,118 @@
+"""Drawings of an unrolled cell place the time steps in time order, whatever the loss.
+
+The positions come from Graphviz itself (``dot -Tjson``): in the op-level drawing the
+``t=N`` clusters stack downwards (``rankdir="LR"``) or run left to right (``"TB"``); in the
+collapsed view the step boxes read like text, along a row then row after row (``"LR"``), or
+down a column then column after column (``"TB"``). The losses are the three shapes a
+drawing meets: ``sum(h_T)`` (what ``tinygrad-rnn graph`` draws), one sum of the per-step
+losses (``stack(losses).sum()``) and a chain of adds (``l_0 + l_1 + ...``), which used to
+make dot put the steps out of order.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import tinygrad_rnn as tg
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
+
+CELLS = {"rnn": (tg.nn.RNNCell, 6), "lstm": (tg.nn.LSTMCell, 4), "gru": (tg.nn.GRUCell, 5)}
+
+
+def _unrolled_loss(kind: str, T: int, loss: str) -> tuple[tg.Tensor, object]:
+    """A freshly initialised cell unrolled over T steps, with a loss of the given shape,
+    after a backward pass that keeps every gradient."""
+    tg.manual_seed(0)
+    cls, _ = CELLS[kind]
+    cell = cls(2, 3)
+    states, last = tg.viz.unroll_cell(cell, tg.randn(T, 1, 2), scope=kind)
+    if loss == "last":
+        total = tg.viz.default_loss(cell, last)
+    else:
+        step_losses = []
+        for t, parts in enumerate(states):          # l_t = sum(h_t ⊙ h_t), inside step t
+            with tg.name_scope(kind), tg.name_scope("layer0"), tg.name_scope("forward"), \
+                    tg.name_scope(f"t={t}"):
+                l_t = (parts[0] * parts[0]).sum()
+                l_t.name = f"l_{t}"
+            step_losses.append(l_t)
+        if loss == "chain":
+            total = step_losses[0]
+            for l_t in step_losses[1:]:
+                total = total + l_t
+        else:
+            total = tg.stack(step_losses).sum()
+    total.name = "L"
+    tg.viz.backward_with_grads(total)
+    return total, cell
+
+
+def _layout(dot: str) -> dict:
+    return json.loads(subprocess.run(["dot", "-Tjson"], input=dot, capture_output=True, text=True,
+                                     check=True, timeout=60).stdout)
+
+
+def _step_boxes(dot: str, collapsed: bool) -> dict[int, tuple[float, float, float, float]]:
+    """Step N -> (x0, y0, x1, y1) of its cluster (op level) or its box (collapsed), y upwards."""
+    boxes = {}
+    for obj in _layout(dot).get("objects", []):
+        label = str(obj.get("label", ""))
+        if not collapsed and label.startswith("t=") and "bb" in obj:
+            boxes[int(label[2:])] = tuple(float(v) for v in obj["bb"].split(","))
+        elif collapsed and "pos" in obj:
+            m = re.search(r"<B>t=(\d+)</B>", label)
+            if m:
+                x, y = (float(v) for v in obj["pos"].split(","))
+                w, h = float(obj["width"]) * 36, float(obj["height"]) * 36     # half sizes, points
+                boxes[int(m.group(1))] = (x - w, y - h, x + w, y + h)
+    return boxes
+
+
+def _reading_order(boxes: dict[int, tuple[float, float, float, float]], rankdir: str) -> list[int]:
+    """The steps as a reader meets them: LR, rows top to bottom and left to right along a row;
+    TB, columns left to right and top to bottom down a column."""
+    def key(t: int) -> tuple[float, float]:
+        x0, y0, x1, y1 = boxes[t]
+        cx, cy = round((x0 + x1) / 2, 1), round((y0 + y1) / 2, 1)
+        return (-cy, cx) if rankdir == "LR" else (cx, -cy)
+    return sorted(boxes, key=key)
+
+
+@pytest.mark.parametrize("loss", ["last", "stack", "chain"])
+@pytest.mark.parametrize("kind", sorted(CELLS))
+def test_op_level_steps_are_in_time_order(kind: str, loss: str) -> None:
+    T = CELLS[kind][1]
+    total, cell = _unrolled_loss(kind, T, loss)
+    for rankdir in ("LR", "TB"):
+        boxes = _step_boxes(tg.viz.to_dot(total, module=cell, rankdir=rankdir), collapsed=False)
+        assert sorted(boxes) == list(range(T))
+        assert _reading_order(boxes, rankdir) == list(range(T)), (rankdir, boxes)
+        for t in range(T - 1):                       # one band per step, no two side by side
+            a, b = boxes[t], boxes[t + 1]
+            if rankdir == "LR":
+                assert a[1] >= b[3], (rankdir, t, a, b)          # step t wholly above step t+1
+            else:
+                assert a[2] <= b[0], (rankdir, t, a, b)          # step t wholly left of step t+1
+
+
+@pytest.mark.parametrize("loss", ["last", "stack", "chain"])
+@pytest.mark.parametrize("kind", sorted(CELLS))
+def test_collapsed_steps_read_in_time_order(kind: str, loss: str) -> None:
+    T = CELLS[kind][1]
+    total, cell = _unrolled_loss(kind, T, loss)
+    for rankdir in ("LR", "TB"):
+        dot = tg.viz.to_dot(total, collapse=True, steps_per_row=3, rankdir=rankdir)
+        boxes = _step_boxes(dot, collapsed=True)
+        assert sorted(boxes) == list(range(T))
+        assert _reading_order(boxes, rankdir) == list(range(T)), (rankdir, boxes)
+        # every row (column) holds steps_per_row steps but the last
+        along = 1 if rankdir == "LR" else 0                   # the coordinate shared by a row
+        lines = {}
+        for t, box in boxes.items():
+            lines.setdefault(round((box[along] + box[along + 2]) / 2, 1), []).append(t)
+        assert sorted(map(sorted, lines.values())) == [list(range(s, min(T, s + 3))) for s in range(0, T, 3)]

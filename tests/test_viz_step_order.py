@@ -116,3 +116,23 @@ def test_collapsed_steps_read_in_time_order(kind: str, loss: str) -> None:
         for t, box in boxes.items():
             lines.setdefault(round((box[along] + box[along + 2]) / 2, 1), []).append(t)
         assert sorted(map(sorted, lines.values())) == [list(range(s, min(T, s + 3))) for s in range(0, T, 3)]
+
+
+def test_every_lane_of_a_stacked_bidirectional_layer_reads_in_processing_order() -> None:
+    # the outputs of layer 0 feed layer 1 at every step: layer 1's steps used to come out reversed
+    tg.manual_seed(0)
+    layer = tg.nn.LSTM(2, 3, num_layers=2, bidirectional=True)
+    out, _ = layer(tg.randn(4, 1, 2))
+    loss = out.sum()
+    tg.viz.backward_with_grads(loss)
+    for rankdir in ("LR", "TB"):
+        objects = _layout(tg.viz.to_dot(loss, module=layer, rankdir=rankdir)).get("objects", [])
+        bbs = [(str(o.get("label", "")), tuple(float(v) for v in o["bb"].split(","))) for o in objects if "bb" in o]
+        lanes = [(name, bb) for name, bb in bbs if name in ("forward", "backward")]
+        steps = {int(name[2:]): None for name, _ in bbs if name.startswith("t=")}
+        assert len(lanes) == 4 and sorted(steps) == [0, 1, 2, 3]
+        for name, lane in lanes:
+            inside = {int(n[2:]): bb for n, bb in bbs if n.startswith("t=") and lane[0] - 1 <= bb[0]
+                      and lane[1] - 1 <= bb[1] and bb[2] <= lane[2] + 1 and bb[3] <= lane[3] + 1}
+            order = _reading_order(inside, rankdir)
+            assert order == ([0, 1, 2, 3] if name == "forward" else [3, 2, 1, 0]), (rankdir, name, order)

@@ -105,8 +105,7 @@ def unroll(cell, readout, xs, ys):
                 E_t.name = f"E_{t}"
             states.append(s)
             losses.append(E_t)
-    # one sum of all the step losses (not E_1 + E_2 + …, a chain of adds that would pull the
-    # steps of the drawing out of order): every E_t feeds the same node, as in Σ_t E_t
+    # one sum of all the step losses: every E_t feeds the same node, as in E = Σ_t E_t
     E = tg.stack(losses).sum()
     E.name = "E"
     return E, states, losses

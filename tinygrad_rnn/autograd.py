@@ -66,7 +66,6 @@ def backward_walk(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
     ready = [t for t in {id(r): r for r in roots}.values() if not pending.get(id(t))]
     plain = not create_graph and not state.anomaly   # arrays only, nothing recorded or checked
     gathered: dict[int, list] = {}       # multi-output ops: the gradients of their outputs so far
-    summed: set[int] = set()             # tensors whose gradient so far is an array of our own
     while ready:
         t = ready.pop()
         g = grads.pop(id(t), None)       # complete: every consumer has sent its share
@@ -96,14 +95,9 @@ def backward_walk(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_gra
                 if pg.shape != p.data.shape:
                     pg = unbroadcast(pg, p.data.shape)
                 prev = grads.get(key)
-                if prev is None:
-                    grads[key] = pg
-                elif key in summed:          # a sum this walk made: add in place, no new array
-                    prev += pg
-                else:                        # the first share may be shared (a + b sends g
-                    grads[key] = prev = prev + pg   # to both): sum out of place once
-                    if plain and not isinstance(prev, np.generic):
-                        summed.add(key)
+                # out of place: a share may be the very array another input got (a + b sends g
+                # to both) or one an op keeps, so a sum never writes into an array it was given
+                grads[key] = pg if prev is None else prev + pg
             pending[key] -= 1                # one consumer fewer to wait for
             if not pending[key]:
                 ready.append(p)

@@ -1,4 +1,4 @@
-"""BLAS threads: one or all threads per product shape, chosen by timing under "auto"; overridable by function and environment."""
+"""BLAS threads: by shape under "auto" (reproducible), by timing per shape under "measure"; overridable by function and environment."""
 from __future__ import annotations
 
 import json
@@ -35,10 +35,32 @@ def test_default_is_auto_with_blas_on_one_thread():
     assert _blas_threads() and all(n == 1 for n in _blas_threads())
 
 
-def test_auto_starts_each_shape_on_one_thread(restore):
-    threads.set_num_threads("auto")
+def test_measure_starts_each_shape_on_one_thread(restore):
+    threads.set_num_threads("measure")
     assert threads.threads_for(32, 1024, 256) == 1                  # one LSTM step at H = 256, not timed yet
     assert threads.get_num_threads() == threads._original           # what a shape may get at most
+    assert threads.choices() == {}
+
+
+def test_auto_decides_by_shape_alone_and_never_times(restore, monkeypatch):
+    # float32 products round differently on one thread and on several (OpenBLAS's kernels), so
+    # a choice by timing would make a run's numbers depend on the load; "auto" must not time
+    threads.set_num_threads("auto")
+    big = 512                                                        # 512³ ≥ BIG_PRODUCT
+    assert big ** 3 >= threads.BIG_PRODUCT > 32 * 1024 * 256
+    assert threads.threads_for(32, 1024, 256) == 1                   # one LSTM step at H = 256
+    assert threads.threads_for(big, big, big) == threads._original
+    monkeypatch.setattr(threads.time, "perf_counter", lambda: pytest.fail("auto timed a product"))
+    seen = []
+    monkeypatch.setattr(threads, "_set", lambda n: seen.append(n))
+    rng = np.random.default_rng(0)
+    small = rng.standard_normal((32, 256)), rng.standard_normal((256, 1024))
+    large = rng.standard_normal((big, big)), rng.standard_normal((big, big))
+    for _ in range(3):
+        np.testing.assert_array_equal(threads.matmul(*small), small[0] @ small[1])
+    assert seen == []                                                # small: BLAS stays on one thread
+    threads.matmul(*large)
+    assert seen == ([threads._original, 1] if threads._original > 1 else [])   # all threads, then back
     assert threads.choices() == {}
 
 
@@ -98,7 +120,7 @@ def test_reprobe_interval_doubles_while_the_choice_holds_and_resets_when_it_chan
 
 
 def test_a_busy_core_holds_back_every_shapes_probes_for_a_while(restore, monkeypatch):
-    threads.set_num_threads("auto")
+    threads.set_num_threads("measure")
     assert not threads.holding(0.0)
     threads.note("busy", 100.0)
     assert threads.holding(100.0 + threads.HOLD_MIN / 2) and not threads.holding(100.0 + threads.HOLD_MIN)
@@ -120,7 +142,7 @@ def test_a_busy_core_holds_back_every_shapes_probes_for_a_while(restore, monkeyp
 
 
 def test_matmul_records_its_choice_per_shape_and_stays_exact(restore, monkeypatch):
-    threads.set_num_threads("auto")
+    threads.set_num_threads("measure")
     if threads._original == 1:
         pytest.skip("BLAS has one thread here: nothing to choose")
     rng = np.random.default_rng(0)
@@ -153,7 +175,7 @@ def test_fixed_and_system_settings_override_the_timing(restore, monkeypatch):
 
 
 def test_big_matmul_is_exact_and_leaves_blas_on_one_thread(restore):
-    threads.set_num_threads("auto")
+    threads.set_num_threads("measure")
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((512, 512)), rng.standard_normal((512, 512))
     assert 512 ** 3 >= threads.BIG_PRODUCT
@@ -170,6 +192,8 @@ def test_set_num_threads_fixed_and_system(restore):
     threads.set_num_threads("system")
     assert all(n == threads._original for n in _blas_threads())
     threads.set_num_threads("auto")
+    assert all(n == 1 for n in _blas_threads())
+    threads.set_num_threads("measure")
     assert all(n == 1 for n in _blas_threads())
 
 
@@ -202,7 +226,7 @@ def test_fused_layer_is_unchanged_by_the_thread_setting(restore):
     layer = tg.nn.LSTM(8, 16, fused=True).double()
     x = tg.randn(5, 3, 8, dtype=tg.float64)
     results = []
-    for setting in ("auto", "system", 1):
+    for setting in ("auto", "measure", "system", 1):
         threads.set_num_threads(setting)
         out, _ = layer(x)
         out.sum().backward()
@@ -214,7 +238,7 @@ def test_fused_layer_is_unchanged_by_the_thread_setting(restore):
 
 
 def test_fused_layer_sends_its_per_step_products_through_the_chooser(restore):
-    threads.set_num_threads("auto")
+    threads.set_num_threads("measure")
     if threads._original == 1:
         pytest.skip("BLAS has one thread here: nothing to choose")
     tg.manual_seed(0)

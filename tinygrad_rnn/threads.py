@@ -6,23 +6,32 @@ wait for each other by spinning. On a quiet machine two cores make such a produc
 busy one (a browser, another training run) a helper thread is often not scheduled when the
 product needs it, and every product waits for a slice of the scheduler: a training step
 measured 100× its quiet time while one of two cores was busy. One thread per product never
-waits for another. Which of the two is faster depends on the machine's load *now*, so
-``"auto"`` measures it.
+waits for another. Which of the two is faster depends on the machine's load *now*; but in float32 OpenBLAS's
+one-thread and many-thread kernels round differently (the same product differs in its last bits),
+so a choice made by timing would make a training run's numbers depend on the load, and a run
+stopped and resumed would no longer match one run straight through. The default therefore
+decides by shape alone, and measuring is something to ask for.
 
 The policy, set by the environment variable ``TINYGRAD_RNN_BLAS_THREADS`` before import or by
 :func:`set_num_threads` at any time:
 
 ``"auto"`` (the default)
-    BLAS rests on one thread. Each product that goes through :func:`matmul` (the fused
-    sequence ops send all theirs: the per-step h·W_hhᵀ and δa·W_hh, the input projection and
-    the weight gradients) runs on one thread or on all the threads BLAS had at import, chosen
-    per product shape by timing (:class:`ShapeChoice`): the first calls of a shape alternate
-    both counts, the faster wins, and the shape is timed again later (after 128 calls, then
-    twice as many each time the choice holds, up to 4096), because load changes. While on all
-    threads every call is timed, and a run of slow calls (a core got busy) falls back to one
-    thread at once. A probe on all threads that is clearly slower ends at its first call, and
-    then no shape probes for a few seconds (:func:`note`), so a busy machine pays about one
-    slow product per hold.
+    BLAS runs on one thread; a product of at least :data:`BIG_PRODUCT` multiply-adds that goes
+    through :func:`matmul` (the fused sequence ops' once-per-sequence products: the input
+    projection of all steps, the weight gradients over all steps) gets the thread count BLAS had
+    at import. Such a product lasts several milliseconds, so a late thread cannot dominate it.
+    Same shapes, same threads: results are reproducible bit for bit on one machine.
+``"measure"``
+    like ``"auto"``, but each product that goes through :func:`matmul` (the fused ops send all
+    theirs, per-step h·W_hhᵀ and δa·W_hh included, and so does the primitive ``MatMul``) runs on
+    one thread or on all, chosen per product shape by timing (:class:`ShapeChoice`): the first
+    calls of a shape alternate both counts, the faster wins, and the shape is timed again later
+    (after 128 calls, then twice as many each time the choice holds, up to 4096), because load
+    changes. While on all threads every call is timed, and a run of slow calls (a core got busy)
+    falls back to one thread at once. A probe on all threads that is clearly slower ends at its
+    first call, and then no shape probes for a few seconds (:func:`note`), so a busy machine pays
+    about one slow product per hold. Faster on a quiet machine; in float32 not reproducible bit
+    for bit (see above).
 an integer ``n``
     every product on at most ``n`` threads (``1``: never split a product).
 ``"system"``
@@ -55,9 +64,9 @@ HOLD_MIN, HOLD_MAX = 2.0, 64.0   # seconds without probes after a busy core was 
 _controllers: list[Any] | None = None   # threadpoolctl's BLAS controllers, found once
 _setters: list[Callable[[int], Any]] = []   # their set-threads functions (the C symbol where found)
 _original: int = 1                      # the BLAS thread count found at import
-_setting: str | int = "system"          # "auto", "system" or a fixed count
+_setting: str | int = "system"          # "auto", "measure", "system" or a fixed count
 _current: int | None = None             # what BLAS is set to now (None: untouched)
-_choices: dict[tuple, "ShapeChoice"] = {}   # "auto": one choice per (m, n, k, dtype)
+_choices: dict[tuple, "ShapeChoice"] = {}   # "measure": one choice per (m, n, k, dtype)
 _hold_until = 0.0                       # perf_counter time before which no shape probes all threads
 _hold = HOLD_MIN                        # the next hold's length
 
@@ -96,7 +105,7 @@ def _set(n: int) -> None:
 
 
 class ShapeChoice:
-    """The thread count of one product shape under ``"auto"``, chosen by timing its calls.
+    """The thread count of one product shape under ``"measure"``, chosen by timing its calls.
 
     :meth:`next` says how many threads the next call gets, :meth:`record` takes the seconds
     it took. A probe alternates one thread and ``many`` (one first) until each has
@@ -186,23 +195,25 @@ def holding(now: float) -> bool:
 
 
 def parse(setting: Any) -> str | int:
-    """``"auto"``, ``"system"`` or a positive int, from a string or a number; ValueError otherwise."""
+    """``"auto"``, ``"measure"``, ``"system"`` or a positive int, from a string or a number;
+    ValueError otherwise."""
     if isinstance(setting, str):
         text = setting.strip().lower()
-        if text in ("auto", "system"):
+        if text in ("auto", "measure", "system"):
             return text
         if text.isdigit() and int(text) > 0:
             return int(text)
     elif isinstance(setting, (int, np.integer)) and not isinstance(setting, bool) and setting > 0:
         return int(setting)
-    raise ArgumentError(f"BLAS threads: expected 'auto', 'system' or a positive integer, got {setting!r} "
+    raise ArgumentError(f"BLAS threads: expected 'auto', 'measure', 'system' or a positive integer, got {setting!r} "
                      f"(from set_num_threads or the environment variable {ENV})")
 
 
 def set_num_threads(setting: str | int) -> None:
-    """Choose how BLAS threads are used: ``"auto"`` (one or all threads per product shape,
-    whichever measures faster now), ``"system"`` (NumPy's default) or a fixed count ``n`` for
-    every product. Setting ``"auto"`` forgets the choices measured so far."""
+    """Choose how BLAS threads are used: ``"auto"`` (one thread, all for big products: by shape
+    alone, reproducible), ``"measure"`` (one or all threads per product shape, whichever times
+    faster now), ``"system"`` (NumPy's default) or a fixed count ``n`` for every product.
+    Setting ``"measure"`` again forgets the choices measured so far."""
     global _setting
     _setting = parse(setting)
     _blas()
@@ -211,7 +222,7 @@ def set_num_threads(setting: str | int) -> None:
     if _setting == "system":
         _set(_original)
     else:
-        _set(1 if _setting == "auto" else _setting)
+        _set(1 if _setting in ("auto", "measure") else _setting)
 
 
 def _reset_hold() -> None:
@@ -223,13 +234,13 @@ def get_num_threads() -> int:
     """The most threads a product gets under the current setting (1 when BLAS cannot be steered)."""
     if not _blas():
         return 1
-    if _setting == "auto":
+    if _setting in ("auto", "measure", "system"):
         return _original
-    return _original if _setting == "system" else _setting
+    return _setting
 
 
 def setting() -> str | int:
-    """The current setting: ``"auto"``, ``"system"`` or a fixed count."""
+    """The current setting: ``"auto"``, ``"measure"``, ``"system"`` or a fixed count."""
     return _setting
 
 
@@ -239,25 +250,36 @@ def _key(m: int, n: int, k: int, dtype: Any) -> tuple:
 
 def threads_for(m: int, n: int, k: int, dtype: Any = np.float32) -> int:
     """Threads the next (m, k) @ (k, n) product of ``dtype`` gets through :func:`matmul` (under
-    ``"auto"``: the shape's current choice; 1 for a shape not timed yet or while it is probed)."""
-    if _setting != "auto":
+    ``"auto"``: all threads from :data:`BIG_PRODUCT` multiply-adds on, else 1; ``"measure"``: the
+    shape's current choice, 1 for a shape not timed yet or while it is probed)."""
+    if _setting == "auto":
+        return _original if m * n * k >= BIG_PRODUCT else 1
+    if _setting != "measure":
         return get_num_threads()
     choice = _choices.get(_key(m, n, k, dtype))
     return 1 if choice is None or choice.probing else choice.threads
 
 
 def choices() -> dict[tuple, int]:
-    """Under ``"auto"``: the thread count chosen so far for each timed shape (m, n, k, dtype char)."""
+    """Under ``"measure"``: the thread count chosen so far for each timed shape (m, n, k, dtype char)."""
     return {key: c.threads for key, c in _choices.items() if not c.probing or c.n_many}
 
 
 def matmul(a: Any, b: Any, out: Any = None) -> Any:
     """``a @ b`` for 2-D arrays (into ``out`` when given), on the threads the current setting
-    gives its shape; under ``"auto"`` BLAS is back on one thread afterwards. Any other array
-    (CuPy, more dimensions) is just ``a @ b``."""
-    if (_setting != "auto" or _original == 1 or type(a) is not np.ndarray or a.ndim != 2
-            or b.ndim != 2 or a.shape[0] * a.shape[1] * b.shape[1] < SMALL_PRODUCT):
+    gives its shape; under ``"auto"`` and ``"measure"`` BLAS is back on one thread afterwards.
+    Any other array (CuPy, more dimensions) is just ``a @ b``."""
+    if (_setting not in ("auto", "measure") or _original == 1 or type(a) is not np.ndarray
+            or a.ndim != 2 or b.ndim != 2 or a.shape[0] * a.shape[1] * b.shape[1] < SMALL_PRODUCT):
         return np.matmul(a, b, out=out) if out is not None else a @ b
+    if _setting == "auto":          # by shape alone: the same threads every run
+        if a.shape[0] * a.shape[1] * b.shape[1] < BIG_PRODUCT:
+            return np.matmul(a, b, out=out) if out is not None else a @ b
+        _set(_original)
+        try:
+            return np.matmul(a, b, out=out) if out is not None else a @ b
+        finally:
+            _set(1)
     m, k = a.shape
     key = (m, b.shape[1], k, a.dtype.char)
     choice = _choices.get(key)

@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--contended", action="store_true",
                    help="lstm/gru/rnn: also time each implementation while a process started by this "
                         "command keeps one core busy, and print quiet vs busy")
-    p.add_argument("--blas-threads", default=None, metavar="auto|system|N[,...]",
+    p.add_argument("--blas-threads", default=None, metavar="auto|measure|system|N[,...]",
                    help="lstm/gru/rnn: BLAS thread setting for every worker (TINYGRAD_RNN_BLAS_THREADS; "
                         "default: the library's own, auto); several, e.g. auto,system, run as rows "
                         "side by side")

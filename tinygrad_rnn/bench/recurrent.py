@@ -157,9 +157,11 @@ def _print_row(args: argparse.Namespace, row: dict, impls: list[str]) -> None:
     print(f"\n{args.what.upper()} training step, H = {row['hidden']}, batch {args.batch}, "
           f"{args.steps} steps, {args.input} inputs, {args.dtype}, {args.device} "
           f"(median of {args.rounds} rounds x {args.iters} steps, fresh process each)")
-    print(f"{'implementation':<31}{'ms/step':>10}{'vs ' + ref.split()[0]:>14}{'vs torch-nn':>13}{'peak MiB':>10}")
+    label = "vs " + ref.split()[0]
+    width = max(14, len(label) + 2)          # a long yardstick name must not run into 'ms/step'
+    print(f"{'implementation':<31}{'ms/step':>10}{label:>{width}}{'vs torch-nn':>13}{'peak MiB':>10}")
     for impl in impls:
         ms = row[impl]["ms"]
         vs_ref = ms / row[ref]["ms"]
         vs_nn = f"{ms / row['torch-nn']['ms']:.2f}x" if "torch-nn" in row else "-"
-        print(f"{impl:<31}{ms:>10.2f}{vs_ref:>13.2f}x{vs_nn:>13}{row[impl]['peak_mib']:>10.1f}")
+        print(f"{impl:<31}{ms:>10.2f}{vs_ref:>{width - 1}.2f}x{vs_nn:>13}{row[impl]['peak_mib']:>10.1f}")

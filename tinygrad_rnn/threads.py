@@ -6,11 +6,11 @@ wait for each other by spinning. On a quiet machine two cores make such a produc
 busy one (a browser, another training run) a helper thread is often not scheduled when the
 product needs it, and every product waits for a slice of the scheduler: a training step
 measured 100× its quiet time while one of two cores was busy. One thread per product never
-waits for another. Which of the two is faster depends on the machine's load *now*; but in float32 OpenBLAS's
-one-thread and many-thread kernels round differently (the same product differs in its last bits),
-so a choice made by timing would make a training run's numbers depend on the load, and a run
-stopped and resumed would no longer match one run straight through. The default therefore
-decides by shape alone, and measuring is something to ask for.
+waits for another. Which of the two is faster depends on the machine's load *now*; but in
+float32 OpenBLAS's one-thread and many-thread kernels round differently (the same product
+differs in its last bits), so a choice made by timing would make a training run's numbers
+depend on the load, and a run stopped and resumed would no longer match one run straight
+through. The default therefore decides by shape alone, and measuring is something to ask for.
 
 The policy, set by the environment variable ``TINYGRAD_RNN_BLAS_THREADS`` before import or by
 :func:`set_num_threads` at any time:

@@ -92,13 +92,11 @@ class Function:
                 needs.append(False)
         try:
             out = fn.forward(*arrays, **kwargs)
-        except TinygradRNNError:
-            raise
-        except (ValueError, IndexError) as e:
-            # NumPy/CuPy's own message, but named after our op and our operands.
-            raise ShapeError(f"{cls.name}: cannot apply to {describe(inputs)}: {e}") from None
-        except TypeError as e:   # e.g. NumPy refuses `-` on booleans
-            raise DtypeError(f"{cls.name}: cannot apply to {describe(inputs)}: {e}") from None
+        except Exception as e:
+            error = _forward_error(cls.name, inputs, e)
+            if error is e:
+                raise
+            raise error from None
         if isinstance(out, np.generic):   # NumPy returns scalars from 0-d math; keep arrays
             out = np.asarray(out)
         record = wanted and state.grad_enabled
@@ -147,10 +145,11 @@ class MultiFunction(Function):
         needs = tuple(isinstance(x, Tensor) and x._requires_grad for x in inputs)
         try:
             outs = fn.forward(*arrays, **kwargs)
-        except TinygradRNNError:
-            raise
-        except (ValueError, IndexError) as e:
-            raise ShapeError(f"{cls.name}: cannot apply to {describe(inputs)}: {e}") from None
+        except Exception as e:
+            error = _forward_error(cls.name, inputs, e)
+            if error is e:
+                raise
+            raise error from None
         record = any(needs) and state.grad_enabled
         ts = tuple(Tensor._make(o, record, fn if record else None) for o in outs)
         if record:
@@ -162,6 +161,16 @@ class MultiFunction(Function):
             for o in outs:
                 _check_finite(o, cls.name, "forward", inputs, fn)
         return ts
+
+
+def _forward_error(name: str, inputs: Iterable[Any], e: Exception) -> Exception:
+    """What an op's forward raises when NumPy/CuPy failed inside it: NumPy's own message, but
+    named after our op and our operands (ShapeError, or DtypeError for a TypeError such as `-`
+    on booleans). Our own errors and anything else pass through unchanged."""
+    if isinstance(e, TinygradRNNError) or not isinstance(e, (ValueError, IndexError, TypeError)):
+        return e
+    kind = DtypeError if isinstance(e, TypeError) else ShapeError
+    return kind(f"{name}: cannot apply to {describe(inputs)}: {e}")
 
 
 def describe(inputs: Iterable[Any]) -> str:

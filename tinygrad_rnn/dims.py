@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from .arguments import describe, is_int
 from .errors import ArgumentTypeError
 
 __all__ = ["pick_dim", "pick_keepdim", "int_dim", "ElementCount"]
@@ -41,9 +40,9 @@ def pick_keepdim(op: str, keepdim: Any, keepdims: Any) -> bool:
 def int_dim(op: str, dim: Any, what: str = "dim") -> int:
     """``dim`` as a Python int, or a clear error: a NumPy integer is fine, a float, bool, string
     or None is not. Callers test ``type(dim) is int`` first, so the common case costs nothing."""
-    if isinstance(dim, (int, np.integer)) and not isinstance(dim, (bool, np.bool_)):
+    if is_int(dim):
         return int(dim)
-    raise ArgumentTypeError(f"{op}: {what} must be an int, got {type(dim).__name__} {dim!r}")
+    raise ArgumentTypeError(f"{op}: {what} must be an int, got {describe(dim)}")
 
 
 class ElementCount(int):

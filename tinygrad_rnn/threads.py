@@ -274,10 +274,10 @@ def matmul(a: Any, b: Any, out: Any = None) -> Any:
         return np.matmul(a, b, out=out) if out is not None else a @ b
     if _setting == "auto":          # by shape alone: the same threads every run
         if a.shape[0] * a.shape[1] * b.shape[1] < BIG_PRODUCT:
-            return np.matmul(a, b, out=out) if out is not None else a @ b
+            return np.matmul(a, b, out=out)    # NumPy arrays from here on: out=None is a @ b
         _set(_original)
         try:
-            return np.matmul(a, b, out=out) if out is not None else a @ b
+            return np.matmul(a, b, out=out)
         finally:
             _set(1)
     m, k = a.shape
@@ -295,7 +295,7 @@ def matmul(a: Any, b: Any, out: Any = None) -> Any:
             _set(n)
             t0 = time.perf_counter()
     try:
-        result = np.matmul(a, b, out=out) if out is not None else a @ b
+        result = np.matmul(a, b, out=out)
     finally:
         if n != 1:
             _set(1)

@@ -1,4 +1,4 @@
-"""BLAS threads: by shape under "auto" (reproducible), by timing per shape under "measure"; overridable by function and environment."""
+"""BLAS threads: big products cut into blocks by shape under "auto" (reproducible), by timing per shape under "measure"; overridable by function and environment."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import tinygrad_rnn as tg
-from tinygrad_rnn import threads
+from tinygrad_rnn import blocks, threads
 
 
 def _blas_threads() -> list[int]:
@@ -44,24 +44,36 @@ def test_measure_starts_each_shape_on_one_thread(restore):
 
 def test_auto_decides_by_shape_alone_and_never_times(restore, monkeypatch):
     # float32 products round differently on one thread and on several (OpenBLAS's kernels), so
-    # a choice by timing would make a run's numbers depend on the load; "auto" must not time
+    # a choice by timing would make a run's numbers depend on the load; "auto" must not time,
+    # and never hands a product to BLAS's own threads: big ones are cut into blocks by shape
     threads.set_num_threads("auto")
-    big = 512                                                        # 512³ ≥ BIG_PRODUCT
-    assert big ** 3 >= threads.BIG_PRODUCT > 32 * 1024 * 256
-    assert threads.threads_for(32, 1024, 256) == 1                   # one LSTM step at H = 256
-    assert threads.threads_for(big, big, big) == threads._original
+    assert threads.threads_for(32, 256, 64) == 1                     # one LSTM step at H = 64: too small
+    assert threads.threads_for(32, 1024, 256) == min(threads._original, 4)   # H = 256: four blocks
     monkeypatch.setattr(threads.time, "perf_counter", lambda: pytest.fail("auto timed a product"))
     seen = []
     monkeypatch.setattr(threads, "_set", lambda n: seen.append(n))
     rng = np.random.default_rng(0)
-    small = rng.standard_normal((32, 256)), rng.standard_normal((256, 1024))
-    large = rng.standard_normal((big, big)), rng.standard_normal((big, big))
+    small = rng.standard_normal((32, 64)), rng.standard_normal((64, 256))
+    large = rng.standard_normal((512, 512)), rng.standard_normal((512, 512))
     for _ in range(3):
         np.testing.assert_array_equal(threads.matmul(*small), small[0] @ small[1])
-    assert seen == []                                                # small: BLAS stays on one thread
-    threads.matmul(*large)
-    assert seen == ([threads._original, 1] if threads._original > 1 else [])   # all threads, then back
+        np.testing.assert_array_equal(threads.matmul(*large), blocks.matmul(*large, threads=1))
+    assert seen == []                                                # BLAS stays on one thread
     assert threads.choices() == {}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_auto_and_every_count_give_the_same_bits(restore, dtype):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((32, 256)).astype(dtype)                 # h_{t-1} at H = 256
+    b = rng.standard_normal((256, 1024)).astype(dtype)               # W_hhᵀ
+    results = []
+    for setting in ("auto", 1, 2, 3, "auto"):
+        threads.set_num_threads(setting)
+        results.append(threads.matmul(a, b))
+        assert all(n == 1 for n in _blas_threads())
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])
 
 
 def _feed(choice, timings):
@@ -249,3 +261,23 @@ def test_fused_layer_sends_its_per_step_products_through_the_chooser(restore):
     shapes = set(threads.choices())
     assert (B, 4 * H, H, "d") in shapes            # h_{t-1} W_hhᵀ, every step forward
     assert (B, H, 4 * H, "d") in shapes            # δa_t W_hh, every step backward
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_a_fused_float32_step_has_the_same_bits_on_any_thread_count(restore, cell):
+    # H = 256, B = 32: the LSTM's per-step products (≥ blocks.MIN_PRODUCT) and both layers'
+    # once-per-sequence products are cut into blocks; the bits must not follow the thread count
+    assert 32 * 4 * 256 * 256 >= blocks.MIN_PRODUCT
+    tg.manual_seed(0)
+    layer = getattr(tg.nn, cell)(16, 256, fused=True)
+    x = tg.randn(6, 32, 16)
+    results = []
+    for setting in ("auto", 1, 3, "auto"):
+        threads.set_num_threads(setting)
+        out, _ = layer(x)
+        (out * out).sum().backward()
+        results.append([out.numpy()] + [p.grad.numpy().copy() for p in layer.parameters()])
+        layer.zero_grad()
+    for r in results[1:]:
+        for got, first in zip(r, results[0]):
+            np.testing.assert_array_equal(got, first)

@@ -1,41 +1,42 @@
-"""How many threads NumPy's BLAS may use, product by product (CPU only).
+"""How matrix products use the CPU's cores: BLAS threads, and our own blocks (CPU only).
 
 Why: an RNN step does a few *small* matrix products, thousands of times per training step
-((B, H) @ (H, 4H) with B = 32). OpenBLAS splits even these across all cores, and its threads
-wait for each other by spinning. On a quiet machine two cores make such a product faster; on a
-busy one (a browser, another training run) a helper thread is often not scheduled when the
-product needs it, and every product waits for a slice of the scheduler: a training step
-measured 100× its quiet time while one of two cores was busy. One thread per product never
-waits for another. Which of the two is faster depends on the machine's load *now*; but in
-float32 OpenBLAS's one-thread and many-thread kernels round differently (the same product
-differs in its last bits), so a choice made by timing would make a training run's numbers
-depend on the load, and a run stopped and resumed would no longer match one run straight
-through. The default therefore decides by shape alone, and measuring is something to ask for.
+((B, H) @ (H, 4H) with B = 32). OpenBLAS splits even these across all cores, hands each thread
+a fixed share, and its threads wait for each other by spinning. On a busy machine (a browser,
+another training run) the thread on the busy core finishes its share a scheduler slice late,
+and every product waits for it: a training step measured 100× its quiet time while one of two
+cores was busy. And in float32 OpenBLAS's one-thread and many-thread kernels round differently
+(the same product differs in its last bits), so a thread count that changed with the load
+would make a training run's numbers depend on the load, and a run stopped and resumed would no
+longer match one run straight through.
+
+So by default BLAS stays on one thread, and a product big enough to be worth sharing is cut
+into blocks by its shape (:mod:`.blocks`): each block runs on one BLAS thread, the caller and a
+few helper threads take blocks until none is left, and a helper that comes late finds the work
+done. The bits depend on the shape alone, never on the thread count or the load.
 
 The policy, set by the environment variable ``TINYGRAD_RNN_BLAS_THREADS`` before import or by
 :func:`set_num_threads` at any time:
 
 ``"auto"`` (the default)
-    BLAS runs on one thread; a product of at least :data:`BIG_PRODUCT` multiply-adds that goes
-    through :func:`matmul` (the fused sequence ops' once-per-sequence products: the input
-    projection of all steps, the weight gradients over all steps) gets the thread count BLAS had
-    at import. Such a product lasts several milliseconds, so a late thread cannot dominate it.
-    Same shapes, same threads: results are reproducible bit for bit on one machine.
-``"measure"``
-    like ``"auto"``, but each product that goes through :func:`matmul` (the fused ops send all
-    theirs, per-step h·W_hhᵀ and δa·W_hh included, and so does the primitive ``MatMul``) runs on
-    one thread or on all, chosen per product shape by timing (:class:`ShapeChoice`): the first
-    calls of a shape alternate both counts, the faster wins, and the shape is timed again later
-    (after 128 calls, then twice as many each time the choice holds, up to 4096), because load
-    changes. While on all threads every call is timed, and a run of slow calls (a core got busy)
-    falls back to one thread at once. A probe on all threads that is clearly slower ends at its
-    first call, and then no shape probes for a few seconds (:func:`note`), so a busy machine pays
-    about one slow product per hold. Faster on a quiet machine; in float32 not reproducible bit
-    for bit (see above).
+    BLAS on one thread; products through :func:`matmul` of at least ``blocks.MIN_PRODUCT``
+    multiply-adds (one LSTM step's h·W_hhᵀ at H = 256, B = 32, and everything bigger: the fused
+    ops' input projection of all steps, the weight gradients) are cut into blocks run on as many
+    threads as BLAS had at import. Reproducible bit for bit.
 an integer ``n``
-    every product on at most ``n`` threads (``1``: never split a product).
+    the same blocks on at most ``n`` threads: the same bits as ``"auto"`` (``1``: one thread).
+``"measure"``
+    BLAS's own threads instead of blocks: each product through :func:`matmul` (the fused ops
+    send all theirs, and so does the primitive ``MatMul``) runs on one BLAS thread or on all,
+    chosen per product shape by timing (:class:`ShapeChoice`): the first calls of a shape
+    alternate both counts, the faster wins, and the shape is timed again later (after 128
+    calls, then twice as many each time the choice holds, up to 4096), because load changes.
+    While on all threads every call is timed, and a run of slow calls (a core got busy) falls
+    back to one thread at once. A probe on all threads that is clearly slower ends at its first
+    call, and then no shape probes for a few seconds (:func:`note`), so a busy machine pays
+    about one slow product per hold. In float32 not reproducible bit for bit (see above).
 ``"system"``
-    leave BLAS alone (NumPy's own default: every product on all cores).
+    leave BLAS alone (NumPy's own default: every product on all cores), no blocks.
 
 The setting is process-wide, like the BLAS pool itself: ``tinygrad_rnn`` lowers it when it is
 imported (with ``"auto"``), which also holds for NumPy products outside :func:`matmul`;
@@ -49,6 +50,7 @@ import time
 from typing import Any, Callable
 
 import numpy as np
+from . import blocks
 from .errors import ArgumentError
 
 ENV = "TINYGRAD_RNN_BLAS_THREADS"
@@ -210,19 +212,17 @@ def parse(setting: Any) -> str | int:
 
 
 def set_num_threads(setting: str | int) -> None:
-    """Choose how BLAS threads are used: ``"auto"`` (one thread, all for big products: by shape
-    alone, reproducible), ``"measure"`` (one or all threads per product shape, whichever times
-    faster now), ``"system"`` (NumPy's default) or a fixed count ``n`` for every product.
+    """Choose how cores are used: ``"auto"`` (BLAS on one thread, big products cut into blocks by
+    shape on all cores: reproducible), a count ``n`` (the same blocks on ``n`` threads, the same
+    bits), ``"measure"`` (one or all BLAS threads per product shape, whichever times faster now)
+    or ``"system"`` (NumPy's default).
     Setting ``"measure"`` again forgets the choices measured so far."""
     global _setting
     _setting = parse(setting)
     _blas()
     _choices.clear()
     _reset_hold()
-    if _setting == "system":
-        _set(_original)
-    else:
-        _set(1 if _setting in ("auto", "measure") else _setting)
+    _set(_original if _setting == "system" else 1)
 
 
 def _reset_hold() -> None:
@@ -239,6 +239,15 @@ def get_num_threads() -> int:
     return _setting
 
 
+def workers() -> int:
+    """Threads that work cut into blocks by :mod:`.blocks` may use: the count BLAS had at import
+    under ``"auto"``, ``n`` under a count ``n``, 1 under ``"measure"`` and ``"system"`` (where
+    BLAS's own threads do the splitting)."""
+    if _setting == "auto":
+        return _original
+    return _setting if isinstance(_setting, int) else 1
+
+
 def setting() -> str | int:
     """The current setting: ``"auto"``, ``"measure"``, ``"system"`` or a fixed count."""
     return _setting
@@ -250,12 +259,12 @@ def _key(m: int, n: int, k: int, dtype: Any) -> tuple:
 
 def threads_for(m: int, n: int, k: int, dtype: Any = np.float32) -> int:
     """Threads the next (m, k) @ (k, n) product of ``dtype`` gets through :func:`matmul` (under
-    ``"auto"``: all threads from :data:`BIG_PRODUCT` multiply-adds on, else 1; ``"measure"``: the
-    shape's current choice, 1 for a shape not timed yet or while it is probed)."""
-    if _setting == "auto":
-        return _original if m * n * k >= BIG_PRODUCT else 1
-    if _setting != "measure":
-        return get_num_threads()
+    ``"auto"`` or a count: at most one per block :func:`.blocks.cuts` gives it; ``"measure"``:
+    the shape's current choice, 1 for a shape not timed yet or while it is probed)."""
+    if _setting == "system":
+        return _original
+    if _setting != "measure":       # "auto" or a count: at most one thread per block
+        return min(get_num_threads(), len(blocks.cuts(m, n, k)[1]) - 1)
     choice = _choices.get(_key(m, n, k, dtype))
     return 1 if choice is None or choice.probing else choice.threads
 
@@ -266,20 +275,18 @@ def choices() -> dict[tuple, int]:
 
 
 def matmul(a: Any, b: Any, out: Any = None) -> Any:
-    """``a @ b`` for 2-D arrays (into ``out`` when given), on the threads the current setting
-    gives its shape; under ``"auto"`` and ``"measure"`` BLAS is back on one thread afterwards.
-    Any other array (CuPy, more dimensions) is just ``a @ b``."""
-    if (_setting not in ("auto", "measure") or _original == 1 or type(a) is not np.ndarray
-            or a.ndim != 2 or b.ndim != 2 or a.shape[0] * a.shape[1] * b.shape[1] < SMALL_PRODUCT):
+    """``a @ b`` for 2-D arrays (into ``out`` when given). Under ``"auto"`` and a count ``n``, a
+    big product is cut into blocks by its shape and run on that many threads (:mod:`.blocks`;
+    the same bits on any count); under ``"measure"`` on the threads timing chose for its shape,
+    BLAS back on one thread afterwards. Any other array (CuPy, more dimensions) is just ``a @ b``."""
+    if _setting == "system" or type(a) is not np.ndarray or a.ndim != 2 or b.ndim != 2:
         return np.matmul(a, b, out=out) if out is not None else a @ b
-    if _setting == "auto":          # by shape alone: the same threads every run
-        if a.shape[0] * a.shape[1] * b.shape[1] < BIG_PRODUCT:
-            return np.matmul(a, b, out=out)    # NumPy arrays from here on: out=None is a @ b
-        _set(_original)
-        try:
-            return np.matmul(a, b, out=out)
-        finally:
-            _set(1)
+    if _setting != "measure":       # "auto" or a count: by shape alone, the same bits every run
+        if blocks.splittable(a, b, out):
+            return blocks.matmul(a, b, workers(), out)
+        return np.matmul(a, b, out=out) if out is not None else a @ b
+    if _original == 1 or a.shape[0] * a.shape[1] * b.shape[1] < SMALL_PRODUCT:
+        return np.matmul(a, b, out=out) if out is not None else a @ b
     m, k = a.shape
     key = (m, b.shape[1], k, a.dtype.char)
     choice = _choices.get(key)

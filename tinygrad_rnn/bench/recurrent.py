@@ -159,9 +159,12 @@ def _print_row(args: argparse.Namespace, row: dict, impls: list[str]) -> None:
           f"(median of {args.rounds} rounds x {args.iters} steps, fresh process each)")
     label = "vs " + ref.split()[0]
     width = max(14, len(label) + 2)          # a long yardstick name must not run into 'ms/step'
-    print(f"{'implementation':<31}{'ms/step':>10}{label:>{width}}{'vs torch-nn':>13}{'peak MiB':>10}")
+    nn_column = ref != "torch-nn"            # a second column only when the first is not nn.LSTM already
+    print(f"{'implementation':<31}{'ms/step':>10}{label:>{width}}"
+          + (f"{'vs torch-nn':>13}" if nn_column else "") + f"{'peak MiB':>10}")
     for impl in impls:
         ms = row[impl]["ms"]
         vs_ref = ms / row[ref]["ms"]
         vs_nn = f"{ms / row['torch-nn']['ms']:.2f}x" if "torch-nn" in row else "-"
-        print(f"{impl:<31}{ms:>10.2f}{vs_ref:>{width - 1}.2f}x{vs_nn:>13}{row[impl]['peak_mib']:>10.1f}")
+        print(f"{impl:<31}{ms:>10.2f}{vs_ref:>{width - 1}.2f}x" + (f"{vs_nn:>13}" if nn_column else "")
+              + f"{row[impl]['peak_mib']:>10.1f}")

@@ -1,0 +1,125 @@
+"""Big products cut into blocks by shape alone: same bits on any number of threads, the caller never waits for a helper that has not started."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from tinygrad_rnn import blocks
+
+
+@pytest.mark.parametrize("m,n,k", [(32, 1024, 256), (32, 2048, 512), (2048, 1024, 64), (1024, 256, 2048),
+                                   (32, 256, 64), (100, 1000, 300), (3, 5000, 5000)])
+def test_cuts_cover_the_result_in_aligned_blocks(m, n, k):
+    axis, edges = blocks.cuts(m, n, k)
+    size = (m, n)[axis]
+    assert edges[0] == 0 and edges[-1] == size
+    assert all(lo < hi for lo, hi in zip(edges, edges[1:]))               # no empty block
+    assert all(e % blocks.ALIGN == 0 for e in edges[:-1])
+    count = len(edges) - 1
+    assert count <= blocks.MAX_BLOCKS
+    if m * n * k < blocks.MIN_PRODUCT:
+        assert count == 1                                                 # small: never cut
+    assert blocks.cuts(m, n, k) == (axis, edges)                          # the shape alone decides
+
+
+def test_an_lstm_step_product_at_h256_is_cut_along_its_columns():
+    axis, edges = blocks.cuts(32, 1024, 256)                              # h_{t-1} W_hhᵀ, B = 32
+    assert axis == 1 and len(edges) - 1 >= 2
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m,n,k", [(32, 1024, 256), (2048, 1024, 64), (1024, 256, 2048)])
+def test_the_result_has_the_same_bits_on_any_number_of_threads(dtype, m, n, k):
+    rng = np.random.default_rng(m + n + k)
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    first = blocks.matmul(a, b, threads=1)
+    tol = 1e-4 if dtype == np.float32 else 1e-11
+    np.testing.assert_allclose(first, a @ b, rtol=tol, atol=tol * np.sqrt(k))
+    for threads in (2, 3, 1, 4, 2):
+        for _ in range(3):
+            np.testing.assert_array_equal(blocks.matmul(a, b, threads=threads), first)
+
+
+def test_transposed_operands_and_out():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2048, 1024)).T                                # (1024, 2048), Fortran order
+    b = rng.standard_normal((2048, 256))
+    out = np.full((1024, 256), np.nan)
+    assert blocks.splittable(a, b, out)
+    got = blocks.matmul(a, b, threads=2, out=out)
+    assert got is out
+    np.testing.assert_allclose(out, a @ b, rtol=1e-11, atol=1e-9)
+
+
+def test_what_is_not_cut():
+    f, d = np.ones((64, 64), np.float32), np.ones((64, 64))
+    assert not blocks.splittable(f, d)                                     # mixed dtypes: NumPy's own rules
+    assert not blocks.splittable(np.ones((4, 4), int), np.ones((4, 4), int))
+    assert not blocks.splittable(np.ones((2, 4, 4)), np.ones((4, 4)))
+    assert not blocks.splittable(d, d, out=np.ones((64, 64), np.float32))
+    assert not blocks.splittable(d, d, out=np.ones((64, 128))[:, :64])     # strided out
+    small = blocks.matmul(d, d, threads=2)
+    np.testing.assert_array_equal(small, d @ d)
+
+
+def test_the_caller_does_every_block_when_no_helper_comes():
+    order = []
+    job = blocks._Job([lambda i=i: order.append(i) for i in range(5)])
+    job.work()                                                             # no helper ever joins
+    assert order == [0, 1, 2, 3, 4] and job.done.is_set()
+
+
+def test_helpers_share_the_blocks_and_errors_reach_the_caller():
+    pool = blocks._Helpers(2)
+    try:
+        seen = set()
+        lock = threading.Lock()
+
+        def block():
+            with lock:
+                seen.add(threading.get_ident())
+            np.ones((256, 256)) @ np.ones((256, 256))
+
+        for _ in range(20):
+            pool.run([block] * 16)
+        assert threading.get_ident() in seen                                # the caller works too
+
+        def bad():
+            raise FloatingPointError("block 3")
+
+        with pytest.raises(FloatingPointError, match="block 3"):
+            pool.run([block, block, block, bad, block])
+        pool.run([block] * 4)                                               # still usable afterwards
+    finally:
+        pool.stop()
+
+
+def test_a_new_thread_count_replaces_the_helpers():
+    blocks._pool(3)
+    before = {t for t in threading.enumerate() if t.name.startswith("tinygrad_rnn-blocks")}
+    assert blocks._pool(2).count == 1
+    for t in before:
+        t.join(timeout=5)
+        assert not t.is_alive()                                             # the old ones ended
+
+
+def test_helpers_run_under_the_callers_errstate():
+    import warnings
+    pool = blocks._Helpers(1)
+    try:
+        x = np.full((512, 512), -1000.0)
+        ran_on = set()
+
+        def block():
+            ran_on.add(threading.get_ident())
+            np.exp(-x)                                                      # overflows: warns by default
+        with np.errstate(over="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("error")                                  # a warning in a block would raise
+            for _ in range(30):
+                pool.run([block] * 4)
+        assert len(ran_on) == 2                                             # the helper took blocks too
+    finally:
+        pool.stop()

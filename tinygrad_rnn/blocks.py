@@ -1,0 +1,177 @@
+"""A big matrix product cut into blocks, run on the caller's thread and a few helper threads.
+
+Why not let BLAS split it? OpenBLAS hands each of its threads a fixed share of a product and
+waits, spinning, for the last one. When another program holds a core, the thread that lives
+there finishes its share a scheduler slice late and everyone waits for it. And in float32 its
+one-thread and many-thread results differ in their last bits, so a product's value would
+depend on how many threads BLAS had.
+
+Here the *cut* depends on the product's shape alone (:func:`cuts`): the same shape is always
+split into the same blocks, each computed by BLAS on one thread, so the result is the same bit
+for bit whether one thread or eight compute it. Who computes which block is decided at run
+time: the caller and the helpers take the next block from a shared counter until none is left.
+A helper that the scheduler runs late simply finds nothing left to do, and the caller, which
+never waits for a block nobody has started, did the work itself; so a busy core slows a
+product down to one thread's speed at worst, never to a scheduler slice per product.
+
+Helpers wait on a condition variable (asleep, not spinning) and start on first use. Waking
+one costs tens of microseconds, and OpenBLAS runs small products markedly slower per
+multiply-add than medium ones (measured on this project's 2-core test machine: (32, 256) @
+(256, 256) at 5 GMAC/s, (32, 256) @ (256, 512) at 11), so only products of at least
+:data:`MIN_PRODUCT` multiply-adds are cut, into blocks of at least :data:`BLOCK`.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Callable
+
+import numpy as np
+
+MIN_PRODUCT = 1 << 23     # m·n·k from which a product is cut into blocks (one LSTM step at H = 256, B = 32)
+BLOCK = 1 << 22           # at least this many multiply-adds per block ...
+MAX_BLOCKS = 8            # ... but never more blocks than this
+ALIGN = 16                # block edges on multiples of 16 rows or columns (whole SIMD tiles)
+
+
+def cuts(m: int, n: int, k: int) -> tuple[int, list[int]]:
+    """How an (m, k) @ (k, n) product is cut: ``(axis, edges)``, axis 0 for blocks of rows of
+    the result, 1 for blocks of columns, and the block edges along it (``[0, ..., m or n]``).
+    One block (``edges == [0, size]``) means no cut. A function of the shape alone."""
+    axis = 1 if n >= m else 0          # cut the longer side: the operand re-read by every block is the smaller
+    size = n if axis else m
+    blocks = min(MAX_BLOCKS, (m * n * k) // BLOCK, size // ALIGN)
+    if m * n * k < MIN_PRODUCT or blocks < 2:
+        return axis, [0, size]
+    edges = [size * i // (blocks * ALIGN) * ALIGN for i in range(blocks)] + [size]
+    return axis, edges
+
+
+class _Job:
+    """Blocks handed out one at a time; ``done`` is set when the last one has finished."""
+    __slots__ = ("blocks", "next", "left", "lock", "done", "error", "errstate")
+
+    def __init__(self, blocks: list[Callable[[], Any]]) -> None:
+        self.blocks = blocks
+        self.next = 0
+        self.left = len(blocks)
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+        self.errstate = np.geterr()     # the caller's np.errstate, which a helper thread does not inherit
+
+    def work(self) -> None:
+        """Take blocks until none is left (called by the caller and by every helper)."""
+        while True:
+            with self.lock:
+                i = self.next
+                if i >= len(self.blocks):
+                    return
+                self.next = i + 1
+            try:
+                self.blocks[i]()
+            except BaseException as e:   # handed to the caller, which raises it
+                self.error = self.error or e
+            with self.lock:
+                self.left -= 1
+                if self.left == 0:
+                    self.done.set()
+
+
+class _Helpers:
+    """``count`` daemon threads that join every job published with :meth:`run`."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.wake = threading.Condition()
+        self.job: _Job | None = None
+        self.serial = 0
+        for i in range(count):
+            threading.Thread(target=self._loop, name=f"tinygrad_rnn-blocks-{i}", daemon=True).start()
+
+    def _loop(self) -> None:
+        seen = 0
+        while True:
+            with self.wake:
+                while self.serial == seen:
+                    self.wake.wait()
+                seen, job = self.serial, self.job
+            if job is None:          # this pool was replaced (another thread count)
+                return
+            with np.errstate(**job.errstate):
+                job.work()
+
+    def stop(self) -> None:
+        with self.wake:
+            self.job, self.serial = None, self.serial + 1
+            self.wake.notify_all()
+
+    def run(self, blocks: list[Callable[[], Any]]) -> None:
+        job = _Job(blocks)
+        if self.count:
+            with self.wake:
+                self.job, self.serial = job, self.serial + 1
+                self.wake.notify_all()
+        job.work()
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+
+
+_helpers: _Helpers | None = None
+_lock = threading.Lock()
+
+
+def _pool(threads: int) -> _Helpers:
+    global _helpers
+    with _lock:
+        if _helpers is None or _helpers.count != max(threads - 1, 0):
+            if _helpers is not None:
+                _helpers.stop()
+            _helpers = _Helpers(max(threads - 1, 0))
+        return _helpers
+
+
+def _forget_after_fork() -> None:
+    # a forked child has the pool object but none of its threads
+    global _helpers
+    _helpers = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def splittable(a: Any, b: Any, out: Any = None) -> bool:
+    """True when ``a @ b`` can be cut here: 2-D NumPy float32/float64 arrays of one dtype, and
+    an ``out`` (if any) of that dtype, C-contiguous, of the result's shape."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 2 or b.ndim != 2:
+        return False
+    if a.dtype != b.dtype or a.dtype.char not in "fd" or a.shape[1] != b.shape[0]:
+        return False
+    return out is None or (type(out) is np.ndarray and out.dtype == a.dtype
+                           and out.shape == (a.shape[0], b.shape[1]) and out.flags.c_contiguous)
+
+
+def matmul(a: np.ndarray, b: np.ndarray, threads: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` (into ``out`` when given) for arrays :func:`splittable` accepts, computed in the
+    blocks :func:`cuts` gives on up to ``threads`` threads (the caller's included). The result
+    does not depend on ``threads``. BLAS itself should be on one thread."""
+    m, k = a.shape
+    n = b.shape[1]
+    axis, edges = cuts(m, n, k)
+    if len(edges) == 2:
+        return np.matmul(a, b, out=out) if out is not None else a @ b
+    if out is None:
+        out = np.empty((m, n), dtype=a.dtype)
+    if axis:
+        blocks = [_block(a, b[:, lo:hi], out[:, lo:hi]) for lo, hi in zip(edges, edges[1:])]
+    else:
+        blocks = [_block(a[lo:hi], b, out[lo:hi]) for lo, hi in zip(edges, edges[1:])]
+    _pool(max(int(threads), 1)).run(blocks)
+    return out
+
+
+def _block(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> Callable[[], Any]:
+    return lambda: np.matmul(a, b, out=out)
+

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -121,5 +122,36 @@ def test_helpers_run_under_the_callers_errstate():
             for _ in range(30):
                 pool.run([block] * 4)
         assert len(ran_on) == 2                                             # the helper took blocks too
+    finally:
+        pool.stop()
+
+
+def test_the_caller_works_alone_for_a_while_when_sharing_did_not_pay(monkeypatch):
+    pool = blocks._Helpers(1)
+    try:
+        ran_on = []
+        helper_started = threading.Event()
+
+        def block():
+            on_caller = threading.current_thread() is threading.main_thread()
+            ran_on.append(on_caller)
+            if on_caller:
+                helper_started.wait(timeout=5)               # quick, once the helper has its block
+            else:
+                helper_started.set()
+                time.sleep(0.05)                             # a helper on a busy core: far slower
+
+        pool.run([block, block])                            # shared: the caller waits ~50 ms for the helper
+        assert ran_on.count(False) == 1 and pool.solo_until > time.perf_counter()
+        ran_on.clear()
+        helper_started.set()
+        pool.run([block, block, block])                     # now alone: every block on the caller
+        assert ran_on == [True, True, True]
+        assert pool.solo == 2 * blocks.SOLO_MIN              # the next failure holds twice as long
+        pool.note(worked=0.002, waited=0.001)                # sharing paid: back to the shortest hold
+        assert pool.solo == blocks.SOLO_MIN
+        for _ in range(12):
+            pool.note(worked=0.001, waited=0.002, now=0.0)
+        assert pool.solo == blocks.SOLO_MAX and pool.solo_until == blocks.SOLO_MAX   # capped
     finally:
         pool.stop()

@@ -44,12 +44,13 @@ def test_measure_starts_each_shape_on_one_thread(restore):
 
 def test_auto_decides_by_shape_alone_and_never_times(restore, monkeypatch):
     # float32 products round differently on one thread and on several (OpenBLAS's kernels), so
-    # a choice by timing would make a run's numbers depend on the load; "auto" must not time,
-    # and never hands a product to BLAS's own threads: big ones are cut into blocks by shape
+    # a choice of BLAS threads by timing would make a run's numbers depend on the load; "auto"
+    # never times a shape for that, and never hands a product to BLAS's own threads: big ones
+    # are cut into blocks by shape (whose helpers may follow the load: that changes no bits)
     threads.set_num_threads("auto")
     assert threads.threads_for(32, 256, 64) == 1                     # one LSTM step at H = 64: too small
     assert threads.threads_for(32, 1024, 256) == min(threads._original, 4)   # H = 256: four blocks
-    monkeypatch.setattr(threads.time, "perf_counter", lambda: pytest.fail("auto timed a product"))
+    monkeypatch.setattr(threads, "ShapeChoice", lambda *a, **k: pytest.fail("auto timed a product"))
     seen = []
     monkeypatch.setattr(threads, "_set", lambda n: seen.append(n))
     rng = np.random.default_rng(0)

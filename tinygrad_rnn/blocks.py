@@ -10,20 +10,24 @@ Here the *cut* depends on the product's shape alone (:func:`cuts`): the same sha
 split into the same blocks, each computed by BLAS on one thread, so the result is the same bit
 for bit whether one thread or eight compute it. Who computes which block is decided at run
 time: the caller and the helpers take the next block from a shared counter until none is left.
-A helper that the scheduler runs late simply finds nothing left to do, and the caller, which
-never waits for a block nobody has started, did the work itself; so a busy core slows a
-product down to one thread's speed at worst, never to a scheduler slice per product.
+A helper that the scheduler runs late finds nothing left to do: the caller never waits for a
+block nobody has started, only for one a helper is computing. And since who computes a block
+never changes its bits, the caller may follow the load: when it waited for the helpers longer
+than it worked itself (they woke late, or share a core with a busy program), it works alone
+for a while (:class:`_Helpers`), which is what one thread would have done anyway.
 
 Helpers wait on a condition variable (asleep, not spinning) and start on first use. Waking
-one costs tens of microseconds, and OpenBLAS runs small products markedly slower per
-multiply-add than medium ones (measured on this project's 2-core test machine: (32, 256) @
-(256, 256) at 5 GMAC/s, (32, 256) @ (256, 512) at 11), so only products of at least
-:data:`MIN_PRODUCT` multiply-adds are cut, into blocks of at least :data:`BLOCK`.
+one is not free (on this project's 2-core test machine, a virtual one: about 80 µs when it
+had just run, 250 µs after it had been idle for a millisecond), and OpenBLAS runs small
+products markedly slower per multiply-add than medium ones (there: (32, 256) @ (256, 256) at
+5 GMAC/s, (32, 256) @ (256, 512) at 11), so only products of at least :data:`MIN_PRODUCT`
+multiply-adds are cut, into blocks of at least :data:`BLOCK`.
 """
 from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any, Callable
 
 import numpy as np
@@ -32,6 +36,7 @@ MIN_PRODUCT = 1 << 23     # m·n·k from which a product is cut into blocks (one
 BLOCK = 1 << 22           # at least this many multiply-adds per block ...
 MAX_BLOCKS = 8            # ... but never more blocks than this
 ALIGN = 16                # block edges on multiples of 16 rows or columns (whole SIMD tiles)
+SOLO_MIN, SOLO_MAX = 0.05, 2.0   # seconds the caller works alone after sharing did not pay; doubles while it keeps not paying
 
 
 def cuts(m: int, n: int, k: int) -> tuple[int, list[int]]:
@@ -79,13 +84,24 @@ class _Job:
 
 
 class _Helpers:
-    """``count`` daemon threads that join every job published with :meth:`run`."""
+    """``count`` daemon threads that join every job published with :meth:`run`.
+
+    The caller works out whether sharing paid: with two equal blocks, sharing is faster than
+    doing both alone exactly when the caller waited for the helpers' blocks less long than it
+    worked on its own. When it waited longer (the helpers woke late, or run on a core that
+    another program keeps busy), the caller does every block alone for :data:`SOLO_MIN`
+    seconds, twice as long each time sharing fails again in a row (up to :data:`SOLO_MAX`),
+    and then tries again. Who computes a block never changes its bits, so this choice by
+    timing is free to follow the load.
+    """
 
     def __init__(self, count: int) -> None:
         self.count = count
         self.wake = threading.Condition()
         self.job: _Job | None = None
         self.serial = 0
+        self.solo_until = 0.0        # perf_counter time before which the caller works alone
+        self.solo = SOLO_MIN         # the next solo period's length
         for i in range(count):
             threading.Thread(target=self._loop, name=f"tinygrad_rnn-blocks-{i}", daemon=True).start()
 
@@ -108,14 +124,28 @@ class _Helpers:
 
     def run(self, blocks: list[Callable[[], Any]]) -> None:
         job = _Job(blocks)
-        if self.count:
+        start = time.perf_counter()
+        share = self.count > 0 and start >= self.solo_until
+        if share:
             with self.wake:
                 self.job, self.serial = job, self.serial + 1
                 self.wake.notify_all()
         job.work()
-        job.done.wait()
+        if share:
+            worked = time.perf_counter()
+            job.done.wait()
+            self.note(worked - start, time.perf_counter() - worked)
         if job.error is not None:
             raise job.error
+
+    def note(self, worked: float, waited: float, now: float | None = None) -> None:
+        """Account one shared job: the caller worked ``worked`` seconds on its blocks, then
+        waited ``waited`` for the helpers' (see the class docstring)."""
+        if waited > worked:
+            self.solo_until = (time.perf_counter() if now is None else now) + self.solo
+            self.solo = min(2 * self.solo, SOLO_MAX)
+        else:
+            self.solo = SOLO_MIN
 
 
 _helpers: _Helpers | None = None

@@ -159,7 +159,7 @@ def _print_row(args: argparse.Namespace, row: dict, impls: list[str]) -> None:
           f"(median of {args.rounds} rounds x {args.iters} steps, fresh process each)")
     label = "vs " + ref.split()[0]
     width = max(14, len(label) + 2)          # a long yardstick name must not run into 'ms/step'
-    nn_column = ref != "torch-nn"            # a second column only when the first is not nn.LSTM already
+    nn_column = ref != "torch-nn" and "torch-nn" in row   # not twice, and not a column of dashes
     print(f"{'implementation':<31}{'ms/step':>10}{label:>{width}}"
           + (f"{'vs torch-nn':>13}" if nn_column else "") + f"{'peak MiB':>10}")
     for impl in impls:

@@ -25,9 +25,10 @@ def test_cuts_cover_the_result_in_aligned_blocks(m, n, k):
     assert blocks.cuts(m, n, k) == (axis, edges)                          # the shape alone decides
 
 
-def test_an_lstm_step_product_at_h256_is_cut_along_its_columns():
-    axis, edges = blocks.cuts(32, 1024, 256)                              # h_{t-1} W_hhᵀ, B = 32
+def test_an_lstm_step_product_at_h512_is_cut_along_its_columns_and_at_h256_not():
+    axis, edges = blocks.cuts(32, 2048, 512)                              # h_{t-1} W_hhᵀ, B = 32
     assert axis == 1 and len(edges) - 1 >= 2
+    assert len(blocks.cuts(32, 1024, 256)[1]) == 2                        # one block: a wake-up costs what it saves
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -49,7 +49,8 @@ def test_auto_decides_by_shape_alone_and_never_times(restore, monkeypatch):
     # are cut into blocks by shape (whose helpers may follow the load: that changes no bits)
     threads.set_num_threads("auto")
     assert threads.threads_for(32, 256, 64) == 1                     # one LSTM step at H = 64: too small
-    assert threads.threads_for(32, 1024, 256) == min(threads._original, 4)   # H = 256: four blocks
+    assert threads.threads_for(32, 1024, 256) == 1                   # H = 256: still whole
+    assert threads.threads_for(32, 2048, 512) == min(threads._original, 8)   # H = 512: eight blocks
     monkeypatch.setattr(threads, "ShapeChoice", lambda *a, **k: pytest.fail("auto timed a product"))
     seen = []
     monkeypatch.setattr(threads, "_set", lambda n: seen.append(n))
@@ -66,8 +67,8 @@ def test_auto_decides_by_shape_alone_and_never_times(restore, monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_auto_and_every_count_give_the_same_bits(restore, dtype):
     rng = np.random.default_rng(1)
-    a = rng.standard_normal((32, 256)).astype(dtype)                 # h_{t-1} at H = 256
-    b = rng.standard_normal((256, 1024)).astype(dtype)               # W_hhᵀ
+    a = rng.standard_normal((32, 512)).astype(dtype)                 # h_{t-1} at H = 512
+    b = rng.standard_normal((512, 2048)).astype(dtype)               # W_hhᵀ
     results = []
     for setting in ("auto", 1, 2, 3, "auto"):
         threads.set_num_threads(setting)
@@ -266,11 +267,11 @@ def test_fused_layer_sends_its_per_step_products_through_the_chooser(restore):
 
 @pytest.mark.parametrize("cell", ["LSTM", "GRU"])
 def test_a_fused_float32_step_has_the_same_bits_on_any_thread_count(restore, cell):
-    # H = 256, B = 32: the LSTM's per-step products (≥ blocks.MIN_PRODUCT) and both layers'
+    # H = 512, B = 32: both layers' per-step products (≥ blocks.MIN_PRODUCT) and their
     # once-per-sequence products are cut into blocks; the bits must not follow the thread count
-    assert 32 * 4 * 256 * 256 >= blocks.MIN_PRODUCT
+    assert 32 * 3 * 512 * 512 >= blocks.MIN_PRODUCT
     tg.manual_seed(0)
-    layer = getattr(tg.nn, cell)(16, 256, fused=True)
+    layer = getattr(tg.nn, cell)(16, 512, fused=True)
     x = tg.randn(6, 32, 16)
     results = []
     for setting in ("auto", 1, 3, "auto"):

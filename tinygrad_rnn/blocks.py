@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-MIN_PRODUCT = 1 << 23     # m·n·k from which a product is cut into blocks (one LSTM step at H = 256, B = 32)
+MIN_PRODUCT = 1 << 24     # m·n·k from which a product is cut into blocks (LSTM steps from H ≈ 360 at B = 32)
 BLOCK = 1 << 22           # at least this many multiply-adds per block ...
 MAX_BLOCKS = 8            # ... but never more blocks than this
 ALIGN = 16                # block edges on multiples of 16 rows or columns (whole SIMD tiles)

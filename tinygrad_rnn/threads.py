@@ -20,7 +20,7 @@ The policy, set by the environment variable ``TINYGRAD_RNN_BLAS_THREADS`` before
 
 ``"auto"`` (the default)
     BLAS on one thread; products through :func:`matmul` of at least ``blocks.MIN_PRODUCT``
-    multiply-adds (one LSTM step's h·W_hhᵀ at H = 256, B = 32, and everything bigger: the fused
+    multiply-adds (one LSTM step's h·W_hhᵀ from H ≈ 360 at B = 32, and the fused
     ops' input projection of all steps, the weight gradients) are cut into blocks run on as many
     threads as BLAS had at import. Reproducible bit for bit.
 an integer ``n``

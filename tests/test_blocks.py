@@ -63,6 +63,7 @@ def test_what_is_not_cut():
     assert not blocks.splittable(np.ones((2, 4, 4)), np.ones((4, 4)))
     assert not blocks.splittable(d, d, out=np.ones((64, 64), np.float32))
     assert not blocks.splittable(d, d, out=np.ones((64, 128))[:, :64])     # strided out
+    assert not blocks.splittable(d, d.copy(), out=d)                       # out is an operand
     small = blocks.matmul(d, d, threads=2)
     np.testing.assert_array_equal(small, d @ d)
 

@@ -174,13 +174,15 @@ if hasattr(os, "register_at_fork"):
 
 def splittable(a: Any, b: Any, out: Any = None) -> bool:
     """True when ``a @ b`` can be cut here: 2-D NumPy float32/float64 arrays of one dtype, and
-    an ``out`` (if any) of that dtype, C-contiguous, of the result's shape."""
+    an ``out`` (if any) of that dtype, C-contiguous, of the result's shape and apart from ``a``
+    and ``b`` (NumPy copies an overlapping operand first; blocks would read what others wrote)."""
     if type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 2 or b.ndim != 2:
         return False
     if a.dtype != b.dtype or a.dtype.char not in "fd" or a.shape[1] != b.shape[0]:
         return False
     return out is None or (type(out) is np.ndarray and out.dtype == a.dtype
-                           and out.shape == (a.shape[0], b.shape[1]) and out.flags.c_contiguous)
+                           and out.shape == (a.shape[0], b.shape[1]) and out.flags.c_contiguous
+                           and not np.may_share_memory(out, a) and not np.may_share_memory(out, b))
 
 
 def matmul(a: np.ndarray, b: np.ndarray, threads: int, out: np.ndarray | None = None) -> np.ndarray:

@@ -282,7 +282,7 @@ def matmul(a: Any, b: Any, out: Any = None) -> Any:
     if _setting == "system" or type(a) is not np.ndarray or a.ndim != 2 or b.ndim != 2:
         return np.matmul(a, b, out=out) if out is not None else a @ b
     if _setting != "measure":       # "auto" or a count: by shape alone, the same bits every run
-        if blocks.splittable(a, b, out):
+        if a.shape[0] * a.shape[1] * b.shape[1] >= blocks.MIN_PRODUCT and blocks.splittable(a, b, out):
             return blocks.matmul(a, b, workers(), out)
         return np.matmul(a, b, out=out) if out is not None else a @ b
     if _original == 1 or a.shape[0] * a.shape[1] * b.shape[1] < SMALL_PRODUCT:

@@ -75,3 +75,25 @@ def test_bench_lstm_rejects_unknown_implementations_and_thread_settings(capsys):
     assert "unknown implementation(s) tinygrad-turbo" in capsys.readouterr().err
     assert main(["bench", "lstm", "--blas-threads", "0"]) == 2
     assert "TINYGRAD_RNN_BLAS_THREADS" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_bench_parts_splits_the_fused_step_into_parts_that_add_up(capsys, cell):
+    from tinygrad_rnn.fused import sequence, steps
+    before = (sequence.matmul, steps.lstm_forward, steps.gru_backward)
+    assert main(["bench", cell, "--parts", "--hidden", "8,16", "--steps", "5", "--batch", "3",
+                 "--iters", "2", "--warmup", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [r["hidden"] for r in out["rows"]] == [8, 16]
+    for row in out["rows"]:
+        parts = row["parts"]
+        timed = sum(v for k, v in parts.items() if k != "everything else")
+        assert 0 < timed < row["total"] and parts["everything else"] > 0      # no part counted twice
+        assert parts["per-step products"] > 0 and parts["once-per-sequence products"] > 0
+        assert (parts["gate math forward"] > 0) == (cell != "rnn")     # the RNN's tanh is inline
+    assert (sequence.matmul, steps.lstm_forward, steps.gru_backward) == before   # timers removed
+
+
+def test_bench_parts_refuses_options_of_the_side_by_side_runs(capsys):
+    assert main(["bench", "lstm", "--parts", "--contended"]) == 2
+    assert "--parts" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
     tinygrad-rnn bench ops                       # fixed cost per recorded op vs PyTorch
     tinygrad-rnn bench lstm --hidden 64,256,512  # one training step, five implementations
+    tinygrad-rnn bench lstm --parts              # where the fused step's time goes
     tinygrad-rnn bench tasks                     # the training acceptance figures (real runs)
     tinygrad-rnn bench explore --steps 200 --hidden 64   # the explorer page: size, first paint
 """
@@ -42,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--only", default=None, help="tasks: comma-separated rows (adding-lstm, adding-rnn, reber-lstm, "
                                                 "digits-lstm, charlm-lstm); lstm/gru/rnn: comma-separated "
                                                 "implementations (e.g. tinygrad-fused,tinygrad-primitive)")
+    p.add_argument("--parts", action="store_true",
+                   help="lstm/gru/rnn: where the fused training step's time goes (per-step products, "
+                        "once-per-sequence products, gate math), timed in this process")
     p.add_argument("--out", default="runs/bench-tasks", help="tasks: folder for the runs")
     p.add_argument("--quick", action="store_true", help="tasks: tiny budgets (checks the plumbing only)")
     p.set_defaults(func=run)
@@ -62,6 +66,12 @@ def run(args: argparse.Namespace) -> int:
         from ..bench.ops import main as bench_ops
         args.rounds = args.rounds or 15
         return bench_ops(args)
+    if args.parts:
+        if args.contended or args.blas_threads is not None or args.only:
+            raise CLIError(f"bench {args.what} --parts times the fused layer in this process: it takes no "
+                           f"--contended, --blas-threads or --only (set TINYGRAD_RNN_BLAS_THREADS instead)")
+        from ..bench.parts import main as bench_parts
+        return bench_parts(args)
     from ..bench.recurrent import main as bench_layers
     if args.blas_threads is not None:
         from ..threads import parse

@@ -80,7 +80,7 @@ def test_bench_lstm_rejects_unknown_implementations_and_thread_settings(capsys):
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 def test_bench_parts_splits_the_fused_step_into_parts_that_add_up(capsys, cell):
     from tinygrad_rnn.fused import sequence, steps
-    before = (sequence.matmul, steps.lstm_forward, steps.gru_backward)
+    before = (sequence.matmul, sequence._project, sequence._weight_grads, steps.lstm_forward, steps.gru_backward)
     assert main(["bench", cell, "--parts", "--hidden", "8,16", "--steps", "5", "--batch", "3",
                  "--iters", "2", "--warmup", "1", "--json"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -91,9 +91,20 @@ def test_bench_parts_splits_the_fused_step_into_parts_that_add_up(capsys, cell):
         assert 0 < timed < row["total"] and parts["everything else"] > 0      # no part counted twice
         assert parts["per-step products"] > 0 and parts["once-per-sequence products"] > 0
         assert (parts["gate math forward"] > 0) == (cell != "rnn")     # the RNN's tanh is inline
-    assert (sequence.matmul, steps.lstm_forward, steps.gru_backward) == before   # timers removed
+    assert (sequence.matmul, sequence._project, sequence._weight_grads, steps.lstm_forward,
+            steps.gru_backward) == before                                          # timers removed
 
 
 def test_bench_parts_refuses_options_of_the_side_by_side_runs(capsys):
     assert main(["bench", "lstm", "--parts", "--contended"]) == 2
     assert "--parts" in capsys.readouterr().err
+
+
+def test_bench_parts_counts_each_product_where_it_belongs(capsys):
+    # T·B = 8 = 4H: a per-step δa·W_hh is (B, 4H) = (2, 8) and must not pass for a product over all steps
+    assert main(["bench", "lstm", "--parts", "--hidden", "2", "--steps", "4", "--batch", "2", "--input", "3",
+                 "--iters", "2", "--warmup", "1", "--json"]) == 0
+    calls = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["rows"][0]["calls"]
+    assert calls["per-step products"] == 2 * 4                 # h·W_hhᵀ forward, δa·W_hh backward, each step
+    assert calls["once-per-sequence products"] == 3            # input projection, two weight gradients
+    assert calls["gate math forward"] == calls["gate math backward"] == 4

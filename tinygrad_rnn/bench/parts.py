@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any, Callable
 
 PARTS = ("per-step products", "once-per-sequence products", "gate math forward", "gate math backward")
+# once-per-sequence: the input projection of all steps (with its bias), ∂L/∂x and the weight gradients
 
 
 def _timed(acc: dict, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -22,28 +23,46 @@ def _timed(acc: dict, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         finally:
             acc[name] += time.perf_counter() - t0
+            acc[name, "calls"] += 1
     return wrapper
 
 
 def measure(spec: dict, steps_timed: int) -> dict:
-    """Seconds per training step, in total and per part, for the fused layer of ``spec``."""
+    """Seconds per training step, in total and per part, and calls per part per training step,
+    for the fused layer of ``spec``."""
     from ..fused import sequence, steps
     from .worker import make_tinygrad
     acc: dict = defaultdict(float)
     T, B = spec["steps"], spec["batch"]
     saved = {name: getattr(steps, name) for name in ("lstm_forward", "lstm_backward", "gru_forward", "gru_backward")}
-    saved_mm = sequence.matmul
+    saved_seq = {name: getattr(sequence, name) for name in ("matmul", "_project", "_weight_grads")}
+    inside = [0]                  # > 0 while in _project or _weight_grads, timed as a whole
+
+    def whole(fn: Callable[..., Any]) -> Callable[..., Any]:
+        timed = _timed(acc, PARTS[1], fn)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            inside[0] += 1
+            try:
+                return timed(*args, **kwargs)
+            finally:
+                inside[0] -= 1
+        return wrapper
 
     def product(a: Any, b: Any, out: Any = None) -> Any:
-        # the per-step products take one step's batch: (B, ·) @ (·, ·)
-        name = PARTS[0] if a.shape[0] == B and T * B not in a.shape else PARTS[1]
+        if inside[0]:
+            return saved_seq["matmul"](a, b) if out is None else saved_seq["matmul"](a, b, out)
+        # outside those two, only ∂L/∂x takes all steps at once: (T·B, ·) @ (·, I)
+        name = PARTS[1] if a.shape[0] == T * B and T > 1 else PARTS[0]
         t0 = time.perf_counter()
         try:
-            return saved_mm(a, b) if out is None else saved_mm(a, b, out)
+            return saved_seq["matmul"](a, b) if out is None else saved_seq["matmul"](a, b, out)
         finally:
             acc[name] += time.perf_counter() - t0
+            acc[name, "calls"] += 1
 
-    sequence.matmul = product
+    sequence.matmul, sequence._project, sequence._weight_grads = (
+        product, whole(saved_seq["_project"]), whole(saved_seq["_weight_grads"]))
     for name, fn in saved.items():
         setattr(steps, name, _timed(acc, PARTS[2] if name.endswith("forward") else PARTS[3], fn))
     try:
@@ -58,12 +77,14 @@ def measure(spec: dict, steps_timed: int) -> dict:
         sync()
         total = (time.perf_counter() - t0) / steps_timed
     finally:
-        sequence.matmul = saved_mm
+        for name, fn in saved_seq.items():
+            setattr(sequence, name, fn)
         for name, fn in saved.items():
             setattr(steps, name, fn)
     parts = {name: acc[name] / steps_timed for name in PARTS}
     parts["everything else"] = total - sum(parts.values())
-    return {"total": total, "parts": parts}
+    calls = {name: acc[name, "calls"] / steps_timed for name in PARTS}
+    return {"total": total, "parts": parts, "calls": calls}
 
 
 def main(args: argparse.Namespace) -> int:
@@ -82,5 +103,7 @@ def main(args: argparse.Namespace) -> int:
               f"{args.steps} steps, {args.input} inputs, {args.dtype}, {args.device}: "
               f"{row['total'] * 1e3:.1f} ms ({args.iters} steps after {args.warmup} of warm-up, this process)")
         for name, seconds in row["parts"].items():
-            print(f"  {name:<30}{seconds * 1e3:9.1f} ms {100 * seconds / row['total']:6.1f} %")
+            calls = row["calls"].get(name)
+            print(f"  {name:<30}{seconds * 1e3:9.1f} ms {100 * seconds / row['total']:6.1f} %"
+                  + (f"  ({calls:g} calls)" if calls else ""))
     return 0

@@ -53,34 +53,48 @@ def cuts(m: int, n: int, k: int) -> tuple[int, list[int]]:
 
 
 class _Job:
-    """Blocks handed out one at a time; ``done`` is set when the last one has finished."""
-    __slots__ = ("blocks", "next", "left", "lock", "done", "error", "errstate")
+    """Blocks handed out one at a time; ``done`` is set once every block taken has finished and
+    no more will be taken (all were, or the job was cancelled)."""
+    __slots__ = ("blocks", "next", "limit", "finished", "lock", "done", "error", "errstate", "errcall")
 
     def __init__(self, blocks: list[Callable[[], Any]]) -> None:
         self.blocks = blocks
-        self.next = 0
-        self.left = len(blocks)
+        self.next = 0                   # the next block to take
+        self.limit = len(blocks)        # blocks from here on are not taken (lowered by cancel)
+        self.finished = 0
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.error: BaseException | None = None
-        self.errstate = np.geterr()     # the caller's np.errstate, which a helper thread does not inherit
+        # the caller's np.errstate, which a helper thread does not inherit
+        self.errstate, self.errcall = np.geterr(), np.geterrcall()
+        if not blocks:
+            self.done.set()
 
     def work(self) -> None:
-        """Take blocks until none is left (called by the caller and by every helper)."""
+        """Take blocks until none is left (called by the caller and by every helper). A block
+        that raises cancels the rest; the caller raises the error."""
         while True:
             with self.lock:
                 i = self.next
-                if i >= len(self.blocks):
+                if i >= self.limit:
                     return
                 self.next = i + 1
             try:
                 self.blocks[i]()
-            except BaseException as e:   # handed to the caller, which raises it
+            except BaseException as e:
                 self.error = self.error or e
+                self.cancel()
             with self.lock:
-                self.left -= 1
-                if self.left == 0:
+                self.finished += 1
+                if self.finished == min(self.next, self.limit) and self.next >= self.limit:
                     self.done.set()
+
+    def cancel(self) -> None:
+        """Take no further block; ``done`` follows once the blocks already taken have finished."""
+        with self.lock:
+            self.limit = min(self.limit, self.next)
+            if self.finished == self.limit:
+                self.done.set()
 
 
 class _Helpers:
@@ -100,6 +114,7 @@ class _Helpers:
         self.wake = threading.Condition()
         self.job: _Job | None = None
         self.serial = 0
+        self.stopped = False
         self.solo_until = 0.0        # perf_counter time before which the caller works alone
         self.solo = SOLO_MIN         # the next solo period's length
         for i in range(count):
@@ -109,34 +124,49 @@ class _Helpers:
         seen = 0
         while True:
             with self.wake:
-                while self.serial == seen:
+                while self.serial == seen and not self.stopped:
                     self.wake.wait()
+                if self.stopped:         # this pool was replaced (another thread count)
+                    return
                 seen, job = self.serial, self.job
-            if job is None:          # this pool was replaced (another thread count)
-                return
-            with np.errstate(**job.errstate):
-                job.work()
+            if job is not None:
+                with np.errstate(call=job.errcall, **job.errstate):
+                    job.work()
+            job = None                   # hold no arrays of a finished product while asleep
 
     def stop(self) -> None:
         with self.wake:
-            self.job, self.serial = None, self.serial + 1
+            self.stopped, self.job = True, None
             self.wake.notify_all()
 
     def run(self, blocks: list[Callable[[], Any]]) -> None:
         job = _Job(blocks)
         start = time.perf_counter()
-        share = self.count > 0 and start >= self.solo_until
+        share = self.count > 0 and start >= self.solo_until and len(blocks) > 1
         if share:
             with self.wake:
-                self.job, self.serial = job, self.serial + 1
-                self.wake.notify_all()
-        job.work()
-        if share:
+                share = not self.stopped     # a pool replaced meanwhile: work alone
+                if share:
+                    self.job, self.serial = job, self.serial + 1
+                    self.wake.notify(min(self.count, len(blocks) - 1))
+        try:
+            job.work()
             worked = time.perf_counter()
             job.done.wait()
-            self.note(worked - start, time.perf_counter() - worked)
+        except BaseException:            # Ctrl-C: take no more blocks, let the started ones end
+            job.cancel()
+            job.done.wait()
+            raise
+        finally:
+            if share:
+                with self.wake:
+                    if self.job is job:
+                        self.job = None
+            job.blocks = []              # the arrays of this product are the caller's again
         if job.error is not None:
             raise job.error
+        if share:
+            self.note(worked - start, time.perf_counter() - worked)
 
     def note(self, worked: float, waited: float, now: float | None = None) -> None:
         """Account one shared job: the caller worked ``worked`` seconds on its blocks, then
@@ -153,19 +183,23 @@ _lock = threading.Lock()
 
 
 def _pool(threads: int) -> _Helpers:
+    """The helpers for ``threads`` threads in all (the caller's included; never more than
+    :data:`MAX_BLOCKS`, the most blocks a product has), started on first use."""
     global _helpers
+    count = min(max(int(threads), 1), MAX_BLOCKS) - 1
     with _lock:
-        if _helpers is None or _helpers.count != max(threads - 1, 0):
+        if _helpers is None or _helpers.count != count:
             if _helpers is not None:
                 _helpers.stop()
-            _helpers = _Helpers(max(threads - 1, 0))
+            _helpers = _Helpers(count)
         return _helpers
 
 
 def _forget_after_fork() -> None:
-    # a forked child has the pool object but none of its threads
-    global _helpers
-    _helpers = None
+    # a forked child has the pool object but none of its threads, and the lock may have been
+    # held by a thread that does not exist there
+    global _helpers, _lock
+    _helpers, _lock = None, threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -200,7 +234,7 @@ def matmul(a: np.ndarray, b: np.ndarray, threads: int, out: np.ndarray | None = 
         blocks = [_block(a, b[:, lo:hi], out[:, lo:hi]) for lo, hi in zip(edges, edges[1:])]
     else:
         blocks = [_block(a[lo:hi], b, out[lo:hi]) for lo, hi in zip(edges, edges[1:])]
-    _pool(max(int(threads), 1)).run(blocks)
+    _pool(threads).run(blocks)
     return out
 
 

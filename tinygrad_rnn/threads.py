@@ -25,6 +25,7 @@ The policy, set by the environment variable ``TINYGRAD_RNN_BLAS_THREADS`` before
     threads as BLAS had at import. Reproducible bit for bit.
 an integer ``n``
     the same blocks on at most ``n`` threads: the same bits as ``"auto"`` (``1``: one thread).
+    BLAS itself stays on one thread, for NumPy products outside :func:`matmul` too.
 ``"measure"``
     BLAS's own threads instead of blocks: each product through :func:`matmul` (the fused ops
     send all theirs, and so does the primitive ``MatMul``) runs on one BLAS thread or on all,
@@ -38,9 +39,10 @@ an integer ``n``
 ``"system"``
     leave BLAS alone (NumPy's own default: every product on all cores), no blocks.
 
-The setting is process-wide, like the BLAS pool itself: ``tinygrad_rnn`` lowers it when it is
-imported (with ``"auto"``), which also holds for NumPy products outside :func:`matmul`;
-``set_num_threads("system")`` gives the original count back. Nothing happens on CuPy arrays
+The setting is process-wide, like the BLAS pool itself: ``tinygrad_rnn`` puts BLAS on one
+thread when it is imported (with ``"auto"``), which also holds for NumPy products outside
+:func:`matmul` (they are not cut into blocks); ``set_num_threads("system")`` gives the
+original count back. Nothing happens on CuPy arrays
 or where threadpoolctl finds no BLAS it can steer.
 """
 from __future__ import annotations
@@ -242,7 +244,10 @@ def get_num_threads() -> int:
 def workers() -> int:
     """Threads that work cut into blocks by :mod:`.blocks` may use: the count BLAS had at import
     under ``"auto"``, ``n`` under a count ``n``, 1 under ``"measure"`` and ``"system"`` (where
-    BLAS's own threads do the splitting)."""
+    BLAS's own threads do the splitting) and where threadpoolctl finds no BLAS it can steer.
+    At most ``blocks.MAX_BLOCKS`` of them ever run (no product has more blocks)."""
+    if not _blas():                 # BLAS we cannot put on one thread may use every core per block
+        return 1
     if _setting == "auto":
         return _original
     return _setting if isinstance(_setting, int) else 1

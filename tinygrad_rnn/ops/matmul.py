@@ -1,7 +1,7 @@
 """Matrix products, as NumPy's ``@``: 1-D (vectors), 2-D, and batched with broadcasting.
 
-2-D products of arrays go through :func:`tinygrad_rnn.threads.matmul`, so that the BLAS thread
-policy (one thread, or all of them where timing shows they help) covers the recorded path too."""
+2-D products of arrays go through :func:`tinygrad_rnn.threads.matmul`, so that the thread
+policy (big products cut into blocks and shared between the cores) covers the recorded path too."""
 from __future__ import annotations
 
 from typing import Any

@@ -155,7 +155,9 @@ class _Helpers:
             job.done.wait()
         except BaseException:            # Ctrl-C: take no more blocks, let the started ones end
             job.cancel()
-            job.done.wait()
+            # bounded: an interrupt between taking a block and starting it leaves that block
+            # counted as taken forever, and the product is abandoned anyway
+            job.done.wait(timeout=1.0)
             raise
         finally:
             if share:

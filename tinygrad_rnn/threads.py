@@ -269,7 +269,7 @@ def threads_for(m: int, n: int, k: int, dtype: Any = np.float32) -> int:
     if _setting == "system":
         return _original
     if _setting != "measure":       # "auto" or a count: at most one thread per block
-        return min(get_num_threads(), len(blocks.cuts(m, n, k)[1]) - 1)
+        return min(workers(), len(blocks.cuts(m, n, k)[1]) - 1)
     choice = _choices.get(_key(m, n, k, dtype))
     return 1 if choice is None or choice.probing else choice.threads
 

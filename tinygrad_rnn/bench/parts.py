@@ -16,14 +16,18 @@ PARTS = ("per-step products", "once-per-sequence products", "gate math forward",
 # once-per-sequence: the input projection of all steps (with its bias), ∂L/∂x and the weight gradients
 
 
+def _account(acc: dict, name: str, t0: float) -> None:
+    acc[name] += time.perf_counter() - t0
+    acc[name, "calls"] += 1
+
+
 def _timed(acc: dict, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         t0 = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
-            acc[name] += time.perf_counter() - t0
-            acc[name, "calls"] += 1
+            _account(acc, name, t0)
     return wrapper
 
 
@@ -58,8 +62,7 @@ def measure(spec: dict, steps_timed: int) -> dict:
         try:
             return saved_seq["matmul"](a, b) if out is None else saved_seq["matmul"](a, b, out)
         finally:
-            acc[name] += time.perf_counter() - t0
-            acc[name, "calls"] += 1
+            _account(acc, name, t0)
 
     sequence.matmul, sequence._project, sequence._weight_grads = (
         product, whole(saved_seq["_project"]), whole(saved_seq["_weight_grads"]))

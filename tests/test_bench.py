@@ -108,3 +108,65 @@ def test_bench_parts_counts_each_product_where_it_belongs(capsys):
     assert calls["per-step products"] == 2 * 4                 # h·W_hhᵀ forward, δa·W_hh backward, each step
     assert calls["once-per-sequence products"] == 3            # input projection, two weight gradients
     assert calls["gate math forward"] == calls["gate math backward"] == 4
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_bench_parts_splits_the_primitive_steps_by_kind_of_op(capsys, cell):
+    from tinygrad_rnn.ops.matmul import MatMul
+    from tinygrad_rnn.ops.shape import Split
+    before = (MatMul.forward, MatMul.backward, Split.backward)
+    T = 4
+    assert main(["bench", cell, "--parts", "--only", "tinygrad-primitive,torch-primitive", "--hidden", "6",
+                 "--steps", str(T), "--batch", "3", "--input", "5", "--iters", "2", "--warmup", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["rows"] == []                                  # no fused row unless asked for
+    (row,) = out["primitive"]
+    assert row["hidden"] == 6
+    for name in ("tinygrad-primitive", "torch-primitive"):
+        r = row[name]
+        timed = sum(v for p in r["parts"].values() for v in p.values())
+        assert 0 < timed < r["total"] and r["everything else"] == pytest.approx(r["total"] - timed)
+        assert r["plain_total"] > 0
+        for kind in ("matrix products", "σ and tanh", "other elementwise", "shape ops"):
+            assert r["parts"][kind]["forward"] > 0 and r["parts"][kind]["backward"] > 0, (name, kind)
+    ours = row["tinygrad-primitive"]["calls"]
+    # per step x·W_ihᵀ and h·W_hhᵀ, plus the head's product: each op once forward, once backward
+    assert ours["matrix products"] == 2 * (2 * T + 1)
+    # LSTM: σ three times and tanh twice a step; GRU: σ twice and tanh once
+    assert ours["σ and tanh"] == 2 * T * (5 if cell == "lstm" else 3)
+    # PyTorch's version records the same products (mm inside its linear head counts once)
+    assert row["torch-primitive"]["calls"]["matrix products"] >= 2 * T + 1
+    assert (MatMul.forward, MatMul.backward, Split.backward) == before           # timers removed
+
+
+def test_bench_parts_only_takes_what_it_can_time(capsys):
+    assert main(["bench", "lstm", "--parts", "--only", "numpy"]) == 2
+    err = capsys.readouterr().err
+    assert "numpy" in err and "tinygrad-primitive" in err and "torch-primitive" in err
+
+
+def test_bench_products_times_every_product_of_a_step_in_both_libraries(capsys):
+    from tinygrad_rnn import threads
+    from tinygrad_rnn.fused import sequence
+    from tinygrad_rnn.ops import matmul as op_matmul
+    T = 3
+    assert main(["bench", "lstm", "--products", "--hidden", "4", "--steps", str(T), "--batch", "2",
+                 "--input", "3", "--rounds", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    primitive, fused = out["rows"]
+    assert (primitive["path"], fused["path"]) == ("primitive", "fused")
+    # primitive: x·W_ihᵀ, h·W_hhᵀ each step and the head forward; both weight gradients each step,
+    # ∂L/∂h through W_hh for steps 1..T-1 (h₀ needs none), the head's two gradients
+    assert sum(p["per_step"] for p in primitive["products"]) == 2 * T + 1 + 2 * T + (T - 1) + 2
+    # fused: one input projection, h·W_hhᵀ and δa·W_hh each step, two weight gradients, the head's three
+    assert sum(p["per_step"] for p in fused["products"]) == 1 + 2 * T + 2 + 3
+    assert {(tuple(p["a"]), tuple(p["b"])) for p in fused["products"]} >= {((T * 2, 3), (3, 16)), ((2, 4), (4, 16))}
+    for row in (primitive, fused):
+        assert all(p["ours"] > 0 and p["torch"] > 0 for p in row["products"])
+        assert row["ours_total"] == pytest.approx(sum(p["per_step"] * p["ours"] for p in row["products"]))
+    assert op_matmul._product is threads.matmul and sequence.matmul is threads.matmul     # unwrapped
+
+
+def test_bench_products_refuses_options_it_does_not_use(capsys):
+    assert main(["bench", "lstm", "--products", "--parts"]) == 2
+    assert "--products" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""``tinygrad-rnn bench lstm|gru|rnn --parts``: where a fused training step's time goes.
+"""``tinygrad-rnn bench lstm|gru|rnn --parts``: where a fused training step's time goes (and, with
+``--only tinygrad-primitive,torch-primitive``, a primitive one's, by kind of op: :mod:`.op_parts`).
 
 One process, the fused layer of :mod:`.worker` (same sizes, same loss, same update), with the
 matrix products and the step functions of ``fused/steps.py`` wrapped by timers. Times are wall
@@ -90,18 +91,30 @@ def measure(spec: dict, steps_timed: int) -> dict:
     return {"total": total, "parts": parts, "calls": calls}
 
 
+FUSED = "tinygrad-fused"
+CHOICES = (FUSED, "tinygrad-primitive", "torch-primitive")   # what --parts --only takes
+
+
 def main(args: argparse.Namespace) -> int:
+    """The fused step's parts (the default), and/or the primitive steps' op kinds side by side
+    (:mod:`.op_parts`) when ``--only`` names them."""
     import json
-    rows = []
+    from . import op_parts
+    which = [w.strip() for w in (args.only or FUSED).split(",") if w.strip()]
+    fused_rows, op_rows = [], []
     for hidden in args.hidden:
         spec = {"cell": args.what, "hidden": hidden, "batch": args.batch, "steps": args.steps,
                 "input": args.input, "output": 1, "dtype": args.dtype, "device": args.device,
                 "warmup": args.warmup}
-        rows.append({"hidden": hidden, **measure(spec, args.iters)})
+        if FUSED in which:
+            fused_rows.append({"hidden": hidden, **measure(spec, args.iters)})
+        measured = {name: op_parts.MEASURES[name](spec, args.iters) for name in which if name != FUSED}
+        if measured:
+            op_rows.append({"hidden": hidden, **measured})
     if args.json:
-        print(json.dumps({"what": args.what, "rows": rows}))
+        print(json.dumps({"what": args.what, "rows": fused_rows, "primitive": op_rows}))
         return 0
-    for row in rows:
+    for row in fused_rows:
         print(f"\n{args.what.upper()} fused training step, H = {row['hidden']}, batch {args.batch}, "
               f"{args.steps} steps, {args.input} inputs, {args.dtype}, {args.device}: "
               f"{row['total'] * 1e3:.1f} ms ({args.iters} steps after {args.warmup} of warm-up, this process)")
@@ -109,4 +122,6 @@ def main(args: argparse.Namespace) -> int:
             calls = row["calls"].get(name)
             print(f"  {name:<30}{seconds * 1e3:9.1f} ms {100 * seconds / row['total']:6.1f} %"
                   + (f"  ({calls:g} calls)" if calls else ""))
+    for row in op_rows:
+        print(op_parts.table(args.what, row["hidden"], args, {k: v for k, v in row.items() if k != "hidden"}))
     return 0

@@ -3,6 +3,8 @@
     tinygrad-rnn bench ops                       # fixed cost per recorded op vs PyTorch
     tinygrad-rnn bench lstm --hidden 64,256,512  # one training step, five implementations
     tinygrad-rnn bench lstm --parts              # where the fused step's time goes
+    tinygrad-rnn bench lstm --parts --only tinygrad-primitive,torch-primitive   # the primitive steps, by op
+    tinygrad-rnn bench lstm --products           # a step's matrix products alone: NumPy vs PyTorch
     tinygrad-rnn bench tasks                     # the training acceptance figures (real runs)
     tinygrad-rnn bench explore --steps 200 --hidden 64   # the explorer page: size, first paint
 """
@@ -45,7 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                 "implementations (e.g. tinygrad-fused,tinygrad-primitive)")
     p.add_argument("--parts", action="store_true",
                    help="lstm/gru/rnn: where the fused training step's time goes (per-step products, "
-                        "once-per-sequence products, gate math), timed in this process")
+                        "once-per-sequence products, gate math), timed in this process; with --only "
+                        "tinygrad-primitive,torch-primitive: the primitive steps' time by kind of op, "
+                        "ours and PyTorch's side by side")
+    p.add_argument("--products", action="store_true",
+                   help="lstm/gru/rnn: time each matrix product of one training step (primitive and fused) "
+                        "alone, as this library runs it and as PyTorch's mm does, on the same arrays")
     p.add_argument("--out", default="runs/bench-tasks", help="tasks: folder for the runs")
     p.add_argument("--quick", action="store_true", help="tasks: tiny budgets (checks the plumbing only)")
     p.set_defaults(func=run)
@@ -66,11 +73,35 @@ def run(args: argparse.Namespace) -> int:
         from ..bench.ops import main as bench_ops
         args.rounds = args.rounds or 15
         return bench_ops(args)
+    if args.products:
+        import importlib.util
+        if args.parts or args.contended or args.blas_threads is not None or args.only:
+            raise CLIError(f"bench {args.what} --products times products alone in this process: it takes no "
+                           f"--parts, --contended, --blas-threads or --only (set TINYGRAD_RNN_BLAS_THREADS instead)")
+        if args.device != "cpu":
+            raise CLIError(f"bench {args.what} --products compares NumPy's products with PyTorch's on the CPU; "
+                           f"got --device {args.device}")
+        if importlib.util.find_spec("torch") is None:
+            raise CLIError(f"bench {args.what} --products needs PyTorch (pip install torch); it is not installed here")
+        from ..bench.products import main as bench_products
+        args.rounds = args.rounds or 7
+        return bench_products(args)
     if args.parts:
-        if args.contended or args.blas_threads is not None or args.only:
-            raise CLIError(f"bench {args.what} --parts times the fused layer in this process: it takes no "
-                           f"--contended, --blas-threads or --only (set TINYGRAD_RNN_BLAS_THREADS instead)")
-        from ..bench.parts import main as bench_parts
+        from ..bench.parts import CHOICES, main as bench_parts
+        if args.contended or args.blas_threads is not None:
+            raise CLIError(f"bench {args.what} --parts times the layers in this process: it takes no "
+                           f"--contended or --blas-threads (set TINYGRAD_RNN_BLAS_THREADS instead)")
+        if args.only:
+            asked = [w.strip() for w in args.only.split(",") if w.strip()]
+            unknown = [w for w in asked if w not in CHOICES]
+            if unknown or not asked:
+                raise CLIError(f"bench {args.what} --parts --only: {', '.join(unknown) or 'nothing named'}; "
+                               f"--parts times {', '.join(CHOICES)}")
+            if "torch-primitive" in asked:
+                import importlib.util
+                if importlib.util.find_spec("torch") is None:
+                    raise CLIError(f"bench {args.what} --parts --only torch-primitive needs PyTorch "
+                                   f"(pip install torch); it is not installed here")
         return bench_parts(args)
     from ..bench.recurrent import main as bench_layers
     if args.blas_threads is not None:

@@ -136,3 +136,42 @@ def test_every_lane_of_a_stacked_bidirectional_layer_reads_in_processing_order()
                       and lane[1] - 1 <= bb[1] and bb[2] <= lane[2] + 1 and bb[3] <= lane[3] + 1}
             order = _reading_order(inside, rankdir)
             assert order == ([0, 1, 2, 3] if name == "forward" else [3, 2, 1, 0]), (rankdir, name, order)
+
+
+def _lanes(dot: str) -> list[tuple[str, str, tuple[float, float, float, float]]]:
+    """(layer, direction, box) of every direction lane (``forward``, ``backward``) of a drawing."""
+    bbs = [(str(o.get("label", "")), tuple(float(v) for v in o["bb"].split(",")))
+           for o in _layout(dot).get("objects", []) if "bb" in o]
+    layers = [(name, bb) for name, bb in bbs if name.startswith("layer")]
+
+    def within(bb, outer) -> bool:
+        return outer[0] - 1 <= bb[0] and outer[1] - 1 <= bb[1] and bb[2] <= outer[2] + 1 and bb[3] <= outer[3] + 1
+
+    return [(next(name for name, outer in layers if within(bb, outer)), lane, bb)
+            for lane, bb in bbs if lane in ("forward", "backward")]
+
+
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["one-way", "bidirectional"])
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_stacked_layers_read_layer_by_layer_forward_before_backward(kind: str, bidirectional: bool) -> None:
+    # layer 0 comes first (top in "LR", left in "TB"), then layer 1; in each layer the
+    # forward lane before the backward one. The top-to-bottom drawing used to put layer 1
+    # on the left, and the last layer's backward lane came before its forward one.
+    tg.manual_seed(0)
+    cls = {"lstm": tg.nn.LSTM, "gru": tg.nn.GRU}[kind]
+    layer = cls(3, 4, num_layers=2, bidirectional=bidirectional, fused=False)
+    out, _ = layer(tg.randn(3, 1, 3))
+    loss = out.sum()
+    tg.viz.backward_with_grads(loss)
+    directions = ["forward", "backward"] if bidirectional else ["forward"]
+    expected = [(f"layer{k}", d) for k in range(2) for d in directions]
+    for rankdir in ("LR", "TB"):
+        lanes = _lanes(tg.viz.to_dot(loss, module=layer, rankdir=rankdir))
+        assert sorted((layer_, d) for layer_, d, _ in lanes) == sorted(expected)
+        if rankdir == "LR":                           # top to bottom: y grows upwards
+            lanes.sort(key=lambda lane: -lane[2][3])
+        else:
+            lanes.sort(key=lambda lane: lane[2][0])
+        assert [(layer_, d) for layer_, d, _ in lanes] == expected, (rankdir, lanes)
+        for (_, _, a), (_, _, b) in zip(lanes, lanes[1:]):   # one lane wholly before the next
+            assert a[1] >= b[3] if rankdir == "LR" else a[2] <= b[0], (rankdir, a, b)

@@ -12,6 +12,8 @@ What makes an unrolled graph fit a screen:
 * **Steps in time order.** Only the final step's edges into what follows the steps (a
   loss) set ranks; the other steps' (``l_0 + l_1 + ...``, a sum of every step's loss) do
   not, or dot would reorder the stacked steps to shorten them.
+* **Lanes in order.** Layer 0 before layer 1, forward before backward, in both directions
+  of drawing: dot keeps sibling clusters in writing order (see :class:`ScopeTree`).
 * **Parameters as stubs** (``params="stubs"``): a parameter is drawn once per use, as a
   small labelled node (``W_hh``) next to the op that reads it, instead of one node with an
   edge into every step. ``"shared"`` draws the one node; ``"hidden"`` leaves them out.
@@ -463,31 +465,51 @@ def _step_sort_key(name: str, backward: bool) -> tuple[int, float, str]:
 
 
 class ScopeTree:
-    """Nested clusters from name-scope paths; ``t=N`` children in processing order."""
+    """Nested clusters from name-scope paths; ``t=N`` children in processing order, other
+    children (layers, directions) in the order they came.
 
-    def __init__(self, reverse_steps: bool = False) -> None:
+    ``reverse``: write every list of sibling clusters backwards. dot places the first written
+    of sibling clusters at the top of a left-to-right drawing but on the right of a
+    top-to-bottom one, so a top-to-bottom drawing is written in reverse to read like the
+    left-to-right one: steps, layers and directions all left to right."""
+
+    def __init__(self, reverse: bool = False, leads_out: set[tuple[str, ...]] | None = None,
+                 path: tuple[str, ...] = ()) -> None:
         self.children: dict[str, ScopeTree] = {}
         self.members: list[str] = []
-        self.reverse_steps = reverse_steps
+        self.reverse = reverse
+        self.leads_out = leads_out if leads_out is not None else set()
+        self.path = path
 
     def add(self, path: tuple[str, ...], line: str) -> None:
         node = self
         for part in path:
-            node = node.children.setdefault(part, ScopeTree(self.reverse_steps))
+            node = node.children.setdefault(part, ScopeTree(self.reverse, self.leads_out, node.path + (part,)))
         node.members.append(line)
 
-    def lines(self, counter: list[int], depth: int = 0, indent: str = "", name: str = "") -> list[str]:
-        out = [indent + m for m in self.members]
+    def order(self) -> list[str]:
+        """The children in writing order. Sibling clusters that each have an edge setting
+        ranks out of this one (the two directions of the last layer, both feeding the
+        output) come out of dot in the reverse of their writing order: they are written
+        reversed among themselves, so that forward still comes before backward."""
         first = {k: i for i, k in enumerate(self.children)}
-        backward = (name == "backward") != self.reverse_steps
-        for key in sorted(first, key=lambda k: (_step_sort_key(k, backward)[:2], first[k])):
+        keys = sorted(first, key=lambda k: (_step_sort_key(k, self.path[-1:] == ("backward",))[:2], first[k]))
+        out = [k for k in keys if self.path + (k,) in self.leads_out]
+        if len(out) > 1:
+            flipped = iter(reversed(out))
+            keys = [next(flipped) if k in out else k for k in keys]
+        return keys[::-1] if self.reverse else keys
+
+    def lines(self, counter: list[int], depth: int = 0, indent: str = "") -> list[str]:
+        out = [indent + m for m in self.members]
+        for key in self.order():
             child = self.children[key]
             k = counter[0]
             counter[0] += 1
             color = CLUSTER_COLORS[min(depth, len(CLUSTER_COLORS) - 1)]
             out.append(f"{indent}subgraph cluster_{k} {{")
             out.append(f"{indent}\tgraph {attrs(label=key, style='rounded', color=color, fontcolor='#333333', fontsize='11')}")
-            out.extend(child.lines(counter, depth + 1, indent + "\t", key))
+            out.extend(child.lines(counter, depth + 1, indent + "\t"))
             out.append(f"{indent}}}")
         return out
 
@@ -500,17 +522,12 @@ def body_lines(graph: Graph, opts: DotOptions) -> list[str]:
     lines = graph_header(opts, legend_line(heat, opts=opts) if opts.legend else "")
     # out-edges keep the order they are written in (gate order): every step lays out alike
     lines.insert(1, 'graph [ordering="out"]')
-    # written in reverse, the steps of a top-to-bottom drawing come out left to right
-    tree = ScopeTree(reverse_steps=opts.rankdir in ("TB", "BT"))
-    for d in view.nodes:
-        tree.add(d.scope if opts.clusters else (), node_line(d, opts, heat))
-    for path, line in _fan_out_groups(view):
-        tree.add(path if opts.clusters else (), line)
-    lines.extend(tree.lines([0]))
     step_of = {d.id: group_key(d.scope) for d in view.nodes}
+    scope_of = {d.id: d.scope for d in view.nodes}
     kind_of = {d.id: d.node.name if d.node.kind == OP else "" for d in view.nodes}
     final = _final_steps(step_of.values())
     across_ports = ("s", "n") if opts.rankdir in ("LR", "RL") else ("e", "w")
+    edge_lines, leads_out = [], set()
     for e in view.edges:
         width = edge_width(e.grad_norm) if heat else None
         (src_path, src_t), (dst_path, dst_t) = step_of[e.src], step_of[e.dst]
@@ -521,12 +538,32 @@ def body_lines(graph: Graph, opts: DotOptions) -> list[str]:
         # the stacked steps to shorten them, and they would no longer read in time order
         loose = opts.clusters and src_t is not None and dst_t is None \
             and final.get(src_path[:-1]) != src_t
+        if opts.clusters and not (across or loose):
+            leads_out.update(_clusters_left(scope_of[e.src], scope_of[e.dst]))
         show_arg = e.arg is not None and kind_of[e.dst] not in COMMUTATIVE
-        lines.append(f"{e.src} -> {e.dst} " + attrs(
+        edge_lines.append(f"{e.src} -> {e.dst} " + attrs(
             label=str(e.arg) if show_arg else None, penwidth=width,
             constraint="false" if across or loose else None,
             tailport=across_ports[0] if across else None, headport=across_ports[1] if across else None))
+    tree = ScopeTree(reverse=opts.rankdir in ("TB", "BT"), leads_out=leads_out)
+    for d in view.nodes:
+        tree.add(d.scope if opts.clusters else (), node_line(d, opts, heat))
+    for path, line in _fan_out_groups(view):
+        tree.add(path if opts.clusters else (), line)
+    lines.extend(tree.lines([0]))
+    lines.extend(edge_lines)
     return lines
+
+
+def _clusters_left(src: tuple[str, ...], dst: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The clusters an edge from scope ``src`` to scope ``dst`` leaves together with their
+    parent: ``h_2`` of ``lstm > layer1 > forward > t=2`` into a ``stack`` in ``lstm`` leaves
+    ``layer1 > forward`` and its ``t=2`` (the parent ``layer1`` it leaves too, but stays in
+    ``lstm``)."""
+    shared = 0
+    while shared < min(len(src), len(dst)) and src[shared] == dst[shared]:
+        shared += 1
+    return [src[:k] for k in range(shared + 2, len(src) + 1)]
 
 
 def _final_steps(keys: Iterable[tuple[tuple[str, ...], int | None]]) -> dict[tuple[str, ...], int]:

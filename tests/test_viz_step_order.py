@@ -175,3 +175,46 @@ def test_stacked_layers_read_layer_by_layer_forward_before_backward(kind: str, b
         assert [(layer_, d) for layer_, d, _ in lanes] == expected, (rankdir, lanes)
         for (_, _, a), (_, _, b) in zip(lanes, lanes[1:]):   # one lane wholly before the next
             assert a[1] >= b[3] if rankdir == "LR" else a[2] <= b[0], (rankdir, a, b)
+
+
+def _gates_per_step(dot: str, gates: str, rankdir: str) -> list[str]:
+    """For every ``t=N`` cluster of a drawing, its gate nodes (``i = σ`` ...) in the order a
+    reader meets them across the step: left to right ("TB"), top to bottom ("LR")."""
+    objects = _layout(dot).get("objects", [])
+    by_id = {o["_gvid"]: o for o in objects if "pos" in o}
+    orders = []
+    for o in objects:
+        if not (str(o.get("label", "")).startswith("t=") and "bb" in o):
+            continue
+        found = {}
+        for i in o.get("nodes", []):
+            m = re.match(r"([a-z])(?:_\d+)? = ", str(by_id.get(i, {}).get("label", "")))
+            if m and m.group(1) in gates:
+                x, y = (float(v) for v in by_id[i]["pos"].split(","))
+                found[m.group(1)] = x if rankdir == "TB" else -y
+        orders.append("".join(sorted(found, key=found.get)))
+    return orders
+
+
+@pytest.mark.parametrize("kind,gates", [("lstm", "ifgo"), ("gru", "rzn")])
+def test_every_step_shows_its_gates_in_the_order_of_the_equations(kind: str, gates: str) -> None:
+    # LSTM i f g o side by side in that order at every step; GRU r then z, and n (made
+    # from r, one row lower) after z. They used to come out f i g o in one step and
+    # g i f o in the next (dot's last crossing pass over the whole graph reordered them)
+    tg.manual_seed(0)
+    cell = {"lstm": tg.nn.LSTMCell, "gru": tg.nn.GRUCell}[kind](2, 3)
+    _, last = tg.viz.unroll_cell(cell, tg.randn(4, 1, 2), scope=kind)
+    cell_loss = tg.viz.default_loss(cell, last)
+    layer = {"lstm": tg.nn.LSTM, "gru": tg.nn.GRU}[kind](3, 4, num_layers=2, bidirectional=True, fused=False)
+    out, _ = layer(tg.randn(3, 1, 3))
+    layer_loss = out.sum()
+    for loss, module, steps in ((cell_loss, cell, 4), (layer_loss, layer, 4 * 3)):
+        tg.viz.backward_with_grads(loss)
+        for rankdir in ("TB", "LR"):
+            orders = _gates_per_step(tg.viz.to_dot(loss, module=module, rankdir=rankdir), gates, rankdir)
+            assert len(orders) == steps
+            if kind == "gru" and rankdir == "LR":     # n, one column further right, sits
+                orders = [o.replace("n", "") for o in orders]      # level with z or below it
+                assert set(orders) == {"rz"}, (rankdir, orders)
+            else:
+                assert set(orders) == {gates}, (rankdir, orders)

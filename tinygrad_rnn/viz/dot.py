@@ -21,8 +21,10 @@ What makes an unrolled graph fit a screen:
   result) is drawn as the op that made it, filled with the heat of its gradient; named
   tensors (gates ``i f g o``, states ``h_3 c_3``, inputs ``x_3``) stay boxes.
 * **One order every step.** The nodes of a step are written in one fixed order of the
-  gates as the cells name them (``i f g o c h`` for an LSTM, ``r z n h`` for a GRU), and
-  the fan-out into the gates keeps that order (``ordering=out``), so every step reads the same.
+  gates as the cells name them (``i f g o c h`` for an LSTM, ``r z n h`` for a GRU), the
+  fan-out into the gates keeps that order (``ordering=out``), and the gates of a step side
+  by side are tied in a row in that order (LSTM ``i f g o``; GRU ``r z``, then ``n``
+  after ``1 − z``), so every step reads the same: left to right ("TB"), top down ("LR").
 """
 from __future__ import annotations
 
@@ -318,25 +320,83 @@ def _fixed_order(nodes: list[Drawn], edges: list[Edge]) -> View:
     return View(nodes_sorted, edges_sorted, gate)
 
 
-def _fan_out_groups(view: View) -> list[tuple[tuple[str, ...], str]]:
-    """Where one node fans out to several gates (``a`` to its four chunks), the children that
-    have no other input sit side by side: tie them in gate order (``rank=same`` with
-    invisible edges, inside the step) so that every step draws its gates in one order."""
+def _fan_out_groups(view: View, rankdir: str = "TB") -> list[tuple[tuple[str, ...], str]]:
+    """Rows of one step that must keep the gate order, each tied in that order (``rank=same``
+    with invisible edges, inside the step): dot keeps such a row in order, first gate on
+    the left (``"TB"``) or on top (``"LR"``), so every step draws its gates alike.
+
+    A row is the children of a fan-out (``a`` to its four chunks) that have no other input,
+    or the gates of a step at one depth (LSTM ``i f g o``; GRU ``r z``, with ``n`` below).
+    """
     ins: dict[str, int] = {}
     kids: dict[str, list[str]] = {}
     for e in view.edges:
         ins[e.dst] = ins.get(e.dst, 0) + 1
         kids.setdefault(e.src, []).append(e.dst)
     scope = {d.id: d.scope for d in view.nodes}
-    lines = []
+    rows: list[tuple[tuple[str, ...], list[str]]] = []
     for src, dsts in kids.items():
         alone = [d for d in dict.fromkeys(dsts) if ins[d] == 1 and scope[d] == scope[src]]
         gates = {view.gate.get(d) for d in alone}
         if len(alone) < 2 or len(gates) < len(alone):
             continue
-        alone.sort(key=lambda d: view.gate[d])
-        lines.append((scope[src], "{rank=same; " + " -> ".join(alone) + ' [style="invis"]}'))
+        rows.append((scope[src], sorted(alone, key=lambda d: view.gate[d])))
+    rows += _gate_rows(view)
+    lines, seen = [], set()
+    for path, row in rows:
+        if frozenset(row) in seen:
+            continue
+        seen.add(frozenset(row))
+        if rankdir in ("LR", "RL"):              # dot lays a left-to-right row out bottom up
+            row.reverse()
+        lines.append((path, "{rank=same; " + " -> ".join(row) + ' [style="invis"]}'))
     return lines
+
+
+def _gate_rows(view: View) -> list[tuple[tuple[str, ...], list[str]]]:
+    """The gates of each ``t=N`` step (``i f g o``, ``r z n``) grouped by their depth in the
+    step (the longest path to them from the step's inputs), those at one depth in a row."""
+    rank = {g: i for i, g in enumerate(GATE_ORDER)}
+    step = {d.id: d.scope for d in view.nodes if group_key(d.scope)[1] is not None}
+    out: dict[str, list[str]] = {}
+    waiting = dict.fromkeys(step, 0)                   # inputs inside the step not yet seen
+    for e in view.edges:
+        if e.src in step and step.get(e.dst) == step[e.src]:
+            out.setdefault(e.src, []).append(e.dst)
+            waiting[e.dst] += 1
+    depth = dict.fromkeys(step, 0)
+    ready = [i for i, n in waiting.items() if n == 0]
+    while ready:                                       # parents before children (Kahn)
+        i = ready.pop()
+        for c in out.get(i, ()):
+            depth[c] = max(depth[c], depth[i] + 1)
+            waiting[c] -= 1
+            if waiting[c] == 0:
+                ready.append(c)
+    rows: dict[tuple[tuple[str, ...], int], list[str]] = {}
+    gate: dict[str, int] = {}
+    for d in view.nodes:
+        name = _gate_name(d.node.name) if d.node.kind != OP and d.stub_of is None and d.entry_of is None else ""
+        if d.id in step and name in rank and name not in ("x", "c", "h"):
+            gate[d.id] = rank[name]
+            rows.setdefault((step[d.id], depth[d.id]), []).append(d.id)
+    out_rows = [(path, sorted(ids, key=gate.get)) for (path, _), ids in rows.items() if len(ids) > 1]
+    # a gate alone at its depth (GRU n, made from r) sits next to its partner operand made
+    # from an earlier gate alone (1 − z in (1 − z) ⊙ n): after it, as after that gate
+    ins: dict[str, list[str]] = {}
+    for e in view.edges:
+        if e.src in step and step.get(e.dst) == step[e.src]:
+            ins.setdefault(e.dst, []).append(e.src)
+    for (path, _), ids in rows.items():
+        if len(ids) != 1:
+            continue
+        g = ids[0]
+        for c in out.get(g, ()):
+            for p in ins.get(c, ()):
+                made_from = ins.get(p, [])
+                if p != g and len(made_from) == 1 and gate.get(made_from[0], len(rank)) < gate[g]:
+                    out_rows.append((path, [p, g]))
+    return out_rows
 
 
 # -- DOT statements ----------------------------------------------------------------------------
@@ -522,6 +582,9 @@ def body_lines(graph: Graph, opts: DotOptions) -> list[str]:
     lines = graph_header(opts, legend_line(heat, opts=opts) if opts.legend else "")
     # out-edges keep the order they are written in (gate order): every step lays out alike
     lines.insert(1, 'graph [ordering="out"]')
+    # dot's last pass over the whole graph would undo the gate order that the rows of a
+    # step (``_fan_out_groups``) set inside each cluster
+    lines.insert(2, 'graph [remincross="false"]')
     step_of = {d.id: group_key(d.scope) for d in view.nodes}
     scope_of = {d.id: d.scope for d in view.nodes}
     kind_of = {d.id: d.node.name if d.node.kind == OP else "" for d in view.nodes}
@@ -548,7 +611,7 @@ def body_lines(graph: Graph, opts: DotOptions) -> list[str]:
     tree = ScopeTree(reverse=opts.rankdir in ("TB", "BT"), leads_out=leads_out)
     for d in view.nodes:
         tree.add(d.scope if opts.clusters else (), node_line(d, opts, heat))
-    for path, line in _fan_out_groups(view):
+    for path, line in _fan_out_groups(view, opts.rankdir):
         tree.add(path if opts.clusters else (), line)
     lines.extend(tree.lines([0]))
     lines.extend(edge_lines)

@@ -338,6 +338,37 @@ def test_lesson_prints_the_exercise_file(tmp_path: Path) -> None:
     assert str(exercise_path(3)) in done.stdout and "tinygrad-rnn check 3" in done.stdout
 
 
+def test_lesson_notebook_out_is_a_file_when_it_ends_in_ipynb_else_a_folder(tmp_path: Path) -> None:
+    import json
+    folder = tmp_path / "nbdir"
+    folder.mkdir()
+    done = _cli(["lesson", "1", "--notebook", "--out", str(folder)], tmp_path)     # an existing folder
+    assert done.returncode == 0, done.stderr
+    written = folder / "01_derivatives.ipynb"
+    assert json.loads(written.read_text(encoding="utf-8"))["nbformat"] == 4
+    assert str(written) in done.stdout
+    done = _cli(["lesson", "1", "--notebook", "--out", str(tmp_path / "nb")], tmp_path)   # a new folder
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "nb" / "01_derivatives.ipynb").is_file()
+    done = _cli(["lesson", "1", "--notebook", "--out", str(tmp_path / "mine.ipynb")], tmp_path)   # the file
+    assert done.returncode == 0 and (tmp_path / "mine.ipynb").is_file(), done.stderr
+    for missing in ("no_such_folder/x.ipynb", "no_such_folder/sub"):
+        done = _cli(["lesson", "1", "--notebook", "--out", str(tmp_path / missing)], tmp_path)
+        assert done.returncode == 2, done.stderr
+        assert "--out" in done.stderr and "no_such_folder does not exist" in done.stderr, done.stderr
+        assert not (tmp_path / "no_such_folder").exists()
+    (tmp_path / "plain").write_text("x", encoding="utf-8")
+    done = _cli(["lesson", "1", "--notebook", "--out", str(tmp_path / "plain")], tmp_path)
+    assert done.returncode == 2 and "not a folder" in done.stderr and ".ipynb" in done.stderr, done.stderr
+    assert (tmp_path / "plain").read_text(encoding="utf-8") == "x"
+
+
+def test_lesson_help_says_the_out_rule(capsys) -> None:
+    assert main(["lesson", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "ending in .ipynb is the notebook file" in text and "any other path a folder" in text
+
+
 def test_library_use_in_a_thread_is_caught_too(tmp_path: Path) -> None:
     source = _appended(3, """
         import threading

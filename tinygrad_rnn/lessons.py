@@ -22,7 +22,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
-from .errors import MissingFileError
+from .errors import ArgumentError, MissingFileError
 
 FAST_ENV = "TINYGRAD_RNN_FAST"
 OUT_ENV = "TINYGRAD_RNN_OUT"
@@ -215,8 +215,40 @@ def to_notebook(path: Path) -> dict:
             "nbformat": 4, "nbformat_minor": 5}
 
 
-def write_notebook(lesson: Lesson, dest: str | None = None) -> Path:
-    target = Path(dest) if dest else Path(lesson.stem + ".ipynb")
+def notebook_target(lesson: Lesson, dest: str | os.PathLike | None = None) -> Path:
+    """Where :func:`write_notebook` puts lesson ``lesson``'s notebook.
+
+    One rule: ``None`` is ``./NN_topic.ipynb``; an existing folder, or a path that does not
+    end in ``.ipynb``, is a folder that receives ``NN_topic.ipynb`` (created when missing);
+    a path ending in ``.ipynb`` is the notebook file itself. The folder holding the notebook
+    (or the one holding a folder to create) must already exist: a mistyped parent is
+    an error, not a tree of new folders.
+    """
+    name = lesson.stem + ".ipynb"
+    if dest is None or str(dest) == "":
+        return Path(name)
+    path = Path(dest)
+    if path.is_dir():
+        return path / name
+    if path.suffix.lower() == ".ipynb":
+        folder = path.parent
+        what = f"{path} (a path ending in .ipynb is the notebook file)"
+    else:
+        if path.exists():
+            raise ArgumentError(f"{path} exists and is not a folder: give a folder for {name}, "
+                                f"or a file name ending in .ipynb")
+        folder = path.parent
+        what = f"the folder {path} (a path not ending in .ipynb is a folder to put {name} in)"
+    if not folder.is_dir():
+        raise ArgumentError(f"cannot write {what}: the folder {folder} does not exist; create it first")
+    return path if path.suffix.lower() == ".ipynb" else path / name
+
+
+def write_notebook(lesson: Lesson, dest: str | os.PathLike | None = None) -> Path:
+    """Write lesson ``lesson`` as a Jupyter notebook; ``dest`` follows :func:`notebook_target`'s
+    rule (a ``.ipynb`` path is the file, anything else a folder). Returns the file written."""
+    target = notebook_target(lesson, dest)
+    target.parent.mkdir(exist_ok=True)
     target.write_text(json.dumps(to_notebook(lesson.path), indent=1, ensure_ascii=False), encoding="utf-8")
     return target
 

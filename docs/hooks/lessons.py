@@ -45,7 +45,9 @@ def index_markdown(lessons: list) -> str:
              "```sh",
              "tinygrad-rnn lessons                # the list below, in the terminal",
              "tinygrad-rnn lesson 3               # run lesson 3; pictures go to tinygrad_rnn_lessons/03_.../",
-             "tinygrad-rnn lesson 3 --notebook    # write it as a Jupyter notebook instead",
+             "tinygrad-rnn lesson 3 --notebook    # write it as a Jupyter notebook instead (./03_....ipynb)",
+             "tinygrad-rnn lesson 3 --notebook --out nb        # into the folder nb/ (made if missing)",
+             "tinygrad-rnn lesson 3 --notebook --out my.ipynb  # a path ending in .ipynb is the file",
              "tinygrad-rnn check 3                # check your answers to lesson 3's exercises",
              "```", "",
              "| | lesson | what it covers |", "|---|---|---|"]

@@ -14,7 +14,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("lesson", help="run lesson N (or write it as a notebook)")
     p.add_argument("number", type=int)
     p.add_argument("--notebook", action="store_true", help="write NN_topic.ipynb instead of running")
-    p.add_argument("--out", help="where the pictures (or the notebook) go")
+    p.add_argument("--out", metavar="PATH",
+                   help="without --notebook: the folder for the lesson's pictures (default: "
+                        "tinygrad_rnn_lessons/NN_topic/); with --notebook: a path ending in .ipynb is the "
+                        "notebook file, any other path a folder (created if missing) that gets NN_topic.ipynb "
+                        "(default: ./NN_topic.ipynb)")
     p.add_argument("--fast", action="store_true", help="small sizes, as CI runs it")
     p.set_defaults(func=run_lesson)
 
@@ -40,10 +44,14 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_lesson(args: argparse.Namespace) -> int:
+    from ..errors import ArgumentError
     from ..lessons import get_lesson, run_lesson as run, write_notebook
     lesson = get_lesson(args.number)
     if args.notebook:
-        path = write_notebook(lesson, args.out)
+        try:
+            path = write_notebook(lesson, args.out)
+        except ArgumentError as e:      # --out names a folder that is not there, or a file
+            raise CLIError(f"--out: {e}") from None
         print(f"wrote {path} (open it with Jupyter; the lesson imports tinygrad_rnn from this environment)")
         _say_exercise_file(args.number, after=True)
         return 0

@@ -132,6 +132,20 @@ def test_cli_explore_writes_the_page_and_refuses_bad_input(tmp_path: Path, capsy
     assert "--out must end in .html" in err and "same cell twice" in err and "record-flow" in err
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["--cell", "lstm:x"], "explore: --cell: forget bias in 'lstm:x' is not a number"),
+    (["--cell", "cnn"], "explore: --cell: unknown cell 'cnn'"),
+    (["--compare", "rnn,gru:1"], "explore: --compare: only lstm takes a forget bias (got 'gru:1')"),
+    (["--compare", "lstm:1,lstm:?"], "explore: --compare: forget bias in 'lstm:?' is not a number"),
+])
+def test_cli_explore_cell_errors_name_the_option_typed(argv, message, tmp_path: Path, capsys):
+    out = tmp_path / "x.html"
+    assert main(["explore", *argv, "--steps", "2", "--hidden", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "--cells" not in err, err
+    assert not out.exists()
+
+
 def page_data_from_file(path: Path) -> dict:
     text = path.read_text(encoding="utf-8")
     m = re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', text, re.S)

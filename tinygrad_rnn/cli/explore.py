@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .graph import make_cell, parse_cells
+from .cell_specs import parse_cells
+from .graph import make_cell
 from . import argtypes
 from .main import CLIError
 
@@ -52,11 +53,11 @@ def build_page(cell: str, compare: str, steps: int, hidden: int, input_size: int
     """The :class:`~tinygrad_rnn.viz.Explorer` for ``cell`` (and ``compare``) on one input."""
     import tinygrad_rnn as tg
 
-    specs = parse_cells(cell, forget_bias)
+    specs = parse_cells(cell, forget_bias, option="--cell")
     if len(specs) != 1:
         raise CLIError(f"--cell takes one cell (use --compare for more), got {cell!r}")
     if compare:
-        specs += parse_cells(compare, forget_bias)
+        specs += parse_cells(compare, forget_bias, option="--compare")
     labels = [label_of(k, fb) for k, fb in specs]
     if len(set(labels)) != len(labels):
         raise CLIError(f"--cell/--compare name the same cell twice: {', '.join(labels)}")

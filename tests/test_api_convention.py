@@ -241,6 +241,69 @@ def test_layers_given_a_torch_tensor_say_how_to_convert(make):
         tg.zeros(2) + torch.zeros(2)
 
 
+def _foreign_tensor_calls() -> dict:
+    """Every functional entry point that takes tensors, each given one torch.Tensor."""
+    T, x, logits = torch.zeros(3), tg.randn(3), tg.randn(2, 3)
+    from tinygrad_rnn.keras import activations as keras_acts
+    calls = {
+        "mse_loss target": lambda: tg.nn.mse_loss(x, T),
+        "mse_loss input": lambda: tg.nn.mse_loss(T, x),
+        "cross_entropy index targets": lambda: tg.nn.cross_entropy(logits, torch.zeros(2, dtype=torch.int64)),
+        "cross_entropy probability targets": lambda: tg.nn.cross_entropy(logits, torch.zeros(2, 3)),
+        "cross_entropy logits": lambda: tg.nn.cross_entropy(torch.zeros(2, 3), tg.tensor([0, 1])),
+        "binary_cross_entropy_with_logits target": lambda: tg.nn.binary_cross_entropy_with_logits(x, T),
+        "where condition": lambda: tg.where(torch.ones(3, dtype=torch.bool), x, 0.0),
+        "where value": lambda: tg.where(tg.tensor([True, False, True]), T, x),
+        "maximum of two torch tensors": lambda: tg.maximum(T, T),
+        "minimum torch first": lambda: tg.minimum(T, x),
+        "cat": lambda: tg.cat([x, T]),
+        "stack": lambda: tg.stack([T, x]),
+        "split": lambda: tg.split(T, 1),
+        "chunk": lambda: tg.chunk(T, 3),
+        "zeros_like": lambda: tg.zeros_like(T),
+        "ones_like": lambda: tg.ones_like(T),
+        "init.normal_": lambda: tg.nn.init.normal_(torch.zeros(2, 2)),
+        "clip_grad_norm": lambda: tg.nn.clip_grad_norm(torch.zeros(2, requires_grad=True), 1.0),
+        "nn.activations.identity": lambda: tg.nn.activations.identity(T),
+        "nn.activations.hardsigmoid": lambda: tg.nn.activations.hardsigmoid(T),
+        "MSELoss module": lambda: tg.nn.MSELoss()(x, T),
+    }
+    for name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "hard_sigmoid", "clip"):
+        calls[f"tg.{name}"] = lambda f=getattr(tg, name): f(T, 0.0, 1.0) if f is tg.clip else f(T)
+    for name in ("softmax", "log_softmax"):
+        calls[f"tg.{name}"] = lambda f=getattr(tg, name): f(T, 0)
+    for name in keras_acts.__all__[1:]:                     # softsign, softplus, ... (not get)
+        calls[f"keras {name}"] = lambda f=getattr(keras_acts, name): f(T)
+    return calls
+
+
+@pytest.mark.parametrize("name", sorted(_foreign_tensor_calls()))
+def test_functional_forms_refuse_a_torch_tensor_as_modules_and_ops_do(name):
+    """docs/concepts.md: an op given a torch.Tensor says how to convert it; nothing is read
+    through NumPy behind the user's back (mse_loss used to take a torch target silently, and
+    tg.exp(torch_tensor) returned a torch.Tensor)."""
+    call = _foreign_tensor_calls()[name]
+    with pytest.raises(TypeError, match=r"got torch.Tensor; convert it with tg.tensor\(t\)") as caught:
+        call()
+    op = name.removeprefix("keras ").split()[0].replace("tg.", "").replace("init.", "").replace("nn.activations.", "")
+    if name != "MSELoss module":
+        assert str(caught.value).startswith(op + ":"), caught.value     # it names the call
+
+
+def test_functional_forms_still_take_numbers_and_arrays_where_they_did():
+    x = tg.tensor([1.0, -2.0, 3.0])
+    np.testing.assert_allclose(tg.nn.mse_loss(x, np.zeros(3, dtype=np.float32)).item(), 14 / 3, rtol=1e-6)
+    np.testing.assert_allclose(tg.nn.mse_loss(x, [0.0, 0.0, 0.0]).item(), 14 / 3, rtol=1e-6)
+    assert tg.nn.cross_entropy(tg.zeros(2, 3), np.array([0, 2])).shape == ()
+    assert tg.maximum(0.0, x).tolist() == [1.0, 0.0, 3.0] and tg.minimum(x, 0.0).tolist() == [0.0, -2.0, 0.0]
+    assert tg.where(np.array([True, False, True]), x, 0.0).tolist() == [1.0, 0.0, 3.0]
+    assert tg.cat([x, np.ones(1, dtype=x.dtype)]).shape == (4,)
+    with pytest.raises(TypeError, match="exp: the input must be a Tensor, got list"):
+        tg.exp([1.0])
+    with pytest.raises(TypeError, match="maximum: at least one operand must be a Tensor"):
+        tg.maximum(1.0, 2.0)
+
+
 def test_tensor_shares_numpy_memory_and_tg_tensor_copies():
     """Tensor(array) is torch.from_numpy (shared memory); tg.tensor(array) is torch.tensor (a copy)."""
     a = np.zeros(3)

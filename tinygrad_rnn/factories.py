@@ -15,7 +15,7 @@ from .errors import ArgumentError, ArgumentTypeError
 from . import backend
 from .dtypes import as_dtype, get_default_dtype
 from .errors import ShapeError
-from .tensor import Tensor
+from .tensor import Tensor, check_tensor
 
 
 def _shape(op: str, shape: Sequence[Any]) -> tuple[int, ...]:
@@ -145,11 +145,13 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: str | None = No
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
     """Zeros with ``t``'s shape, dtype and device."""
+    check_tensor("zeros_like", "t", t)
     return zeros(t.shape, dtype=t.dtype if dtype is None else dtype, device=t.device, requires_grad=requires_grad,
                  name=name)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
     """Ones with ``t``'s shape, dtype and device."""
+    check_tensor("ones_like", "t", t)
     return ones(t.shape, dtype=t.dtype if dtype is None else dtype, device=t.device, requires_grad=requires_grad,
                  name=name)

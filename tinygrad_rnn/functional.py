@@ -4,69 +4,96 @@ from __future__ import annotations
 from typing import Any
 
 from . import backend
-from .errors import DtypeError, TinygradRNNError
+from .errors import ArgumentTypeError, DtypeError, TinygradRNNError
 from .ops.arithmetic import Where
 from .ops.shape import cat, chunk, split, stack
-from .tensor import Tensor, _operands
+from .tensor import Tensor, _is_torch_tensor, _operands, check_tensor
 
 __all__ = ["exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "hard_sigmoid", "softmax",
            "log_softmax", "maximum", "minimum", "where", "clip", "cat", "stack", "split", "chunk"]
 
 
 def exp(x: Tensor) -> Tensor:
-    return x.exp()
+    return _tensor("exp", x).exp()
 
 
 def log(x: Tensor) -> Tensor:
-    return x.log()
+    return _tensor("log", x).log()
 
 
 def sqrt(x: Tensor) -> Tensor:
-    return x.sqrt()
+    return _tensor("sqrt", x).sqrt()
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001 (PyTorch's name)
-    return x.abs()
+    return _tensor("abs", x).abs()
 
 
 def tanh(x: Tensor) -> Tensor:
-    return x.tanh()
+    return _tensor("tanh", x).tanh()
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    return x.sigmoid()
+    return _tensor("sigmoid", x).sigmoid()
 
 
 def relu(x: Tensor) -> Tensor:
-    return x.relu()
+    return _tensor("relu", x).relu()
 
 
 def hard_sigmoid(x: Tensor) -> Tensor:
-    return x.hard_sigmoid()
+    return _tensor("hard_sigmoid", x).hard_sigmoid()
 
 
 def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    return x.softmax(dim, axis=axis)
+    return _tensor("softmax", x).softmax(dim, axis=axis)
 
 
 def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    return x.log_softmax(dim, axis=axis)
+    return _tensor("log_softmax", x).log_softmax(dim, axis=axis)
 
 
 def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-    return x.clip(min, max)
+    return _tensor("clip", x).clip(min, max)
 
 
 def maximum(a: Tensor, b: Any) -> Tensor:
-    return a.maximum(b) if isinstance(a, Tensor) else b.maximum(a)
+    a, b = _pair("maximum", a, b)
+    return a.maximum(b)
 
 
 def minimum(a: Tensor, b: Any) -> Tensor:
-    return a.minimum(b) if isinstance(a, Tensor) else b.minimum(a)
+    a, b = _pair("minimum", a, b)
+    return a.minimum(b)
+
+
+def _tensor(op: str, x: Any) -> Tensor:
+    """``x`` itself when it is a Tensor; anything else (a torch.Tensor, which has ``.exp()``
+    too and would come back as one, an array, a list) is refused with the fix."""
+    if not isinstance(x, Tensor):
+        check_tensor(op, "the input", x)
+    return x
+
+
+def _pair(op: str, a: Any, b: Any) -> tuple[Tensor, Any]:
+    """The operands of a symmetric binary op with a Tensor first (the other may be a number
+    or an array); a torch.Tensor on either side is refused."""
+    for v in (a, b):
+        if _is_torch_tensor(v):
+            check_tensor(op, "an operand", v)
+    if isinstance(a, Tensor):
+        return a, b
+    if isinstance(b, Tensor):
+        return b, a
+    raise ArgumentTypeError(f"{op}: at least one operand must be a Tensor, got {type(a).__name__} "
+                            f"and {type(b).__name__}")
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Elementwise ``a if cond else b``; ``a`` and ``b`` may be tensors or Python numbers."""
+    for what, v in (("the condition", cond), ("a", a), ("b", b)):
+        if _is_torch_tensor(v):
+            check_tensor("where", what, v)
     try:
         c = cond if isinstance(cond, Tensor) else Tensor(cond)
     except TinygradRNNError as e:

@@ -261,6 +261,21 @@ def _is_torch_tensor(value: Any) -> bool:
     return type(value).__module__.split(".")[0] == "torch" and hasattr(value, "detach")
 
 
+def check_tensor(who: str, what: str, value: Any) -> None:
+    """Raise :class:`ArgumentTypeError` unless ``value`` is a tinygrad_rnn Tensor.
+
+    The one check behind every entry point that takes a tensor (modules' inputs, losses,
+    ``tg.exp``, ``tg.cat``, ...): a ``torch.Tensor`` gets the conversion hint instead of
+    being converted silently or failing deep inside with "expected Tensor, got Tensor".
+    """
+    if isinstance(value, Tensor):
+        return
+    if _is_torch_tensor(value):
+        raise ArgumentTypeError(f"{who}: {what} must be a tinygrad_rnn Tensor, got torch.Tensor; "
+                                f"convert it with tg.tensor(t)")
+    raise ArgumentTypeError(f"{who}: {what} must be a Tensor, got {type(value).__name__}")
+
+
 class Tensor:
     """An n-dimensional array that remembers how it was computed.
 

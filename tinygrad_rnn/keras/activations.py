@@ -22,7 +22,7 @@ from ..errors import ArgumentError
 from ..functional import where
 from ..nn import activations as nn_activations
 from ..nn.activations import Activation, ActivationSpec
-from ..tensor import Tensor
+from ..tensor import Tensor, check_tensor
 
 __all__ = ["get", "softsign", "softplus", "elu", "selu", "swish", "mish", "exponential"]
 
@@ -30,11 +30,21 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def _tensor(op: str, x: Tensor) -> Tensor:
+    """``x`` when it is one of our Tensors; a torch.Tensor (whose own ops would run and
+    return a torch.Tensor) or anything else is refused with the fix."""
+    if not isinstance(x, Tensor):
+        check_tensor(op, "the input", x)
+    return x
+
+
 def softsign(x: Tensor) -> Tensor:
+    x = _tensor("softsign", x)
     return x / (x.abs() + 1.0)
 
 
 def softplus(x: Tensor) -> Tensor:
+    x = _tensor("softplus", x)
     # log(1 + eˣ) = max(x, 0) + log(1 + e^(−|x|)): the exponent is never positive
     return x.relu() + ((-x.abs()).exp() + 1.0).log()
 
@@ -46,22 +56,27 @@ def _elu(x: Tensor, alpha: float) -> Tensor:
 
 
 def elu(x: Tensor) -> Tensor:
+    x = _tensor("elu", x)
     return _elu(x, 1.0)
 
 
 def selu(x: Tensor) -> Tensor:
+    x = _tensor("selu", x)
     return _elu(x, _SELU_ALPHA) * _SELU_SCALE
 
 
 def swish(x: Tensor) -> Tensor:
+    x = _tensor("swish", x)
     return x * x.sigmoid()
 
 
 def mish(x: Tensor) -> Tensor:
+    x = _tensor("mish", x)
     return x * softplus(x).tanh()
 
 
 def exponential(x: Tensor) -> Tensor:
+    x = _tensor("exponential", x)
     return x.exp()
 
 

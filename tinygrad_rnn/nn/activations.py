@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Callable, Union
 
 from ..errors import ArgumentError
-from ..tensor import Tensor
+from ..tensor import Tensor, check_tensor
 
 Activation = Callable[[Tensor], Tensor]
 ActivationSpec = Union[str, Activation, None]
@@ -24,16 +24,22 @@ ActivationSpec = Union[str, Activation, None]
 
 def identity(x: Tensor) -> Tensor:
     """f(x) = x (Keras' ``"linear"``, and ``activation=None``)."""
+    if not isinstance(x, Tensor):       # a torch.Tensor would pass straight through
+        check_tensor("identity", "the input", x)
     return x
 
 
 def hard_sigmoid(x: Tensor) -> Tensor:
     """Keras 2: clip(0.2·x + 0.5, 0, 1)."""
+    if not isinstance(x, Tensor):
+        check_tensor("hard_sigmoid", "the input", x)
     return x.hard_sigmoid()
 
 
 def hardsigmoid(x: Tensor) -> Tensor:
     """PyTorch / Keras 3: clip(x/6 + 0.5, 0, 1)."""
+    if not isinstance(x, Tensor):
+        check_tensor("hardsigmoid", "the input", x)
     return (x * (1.0 / 6.0) + 0.5).clip(0.0, 1.0)
 
 

@@ -20,18 +20,11 @@ from ..errors import ArgumentTypeError
 from ..errors import DeviceMismatchError, DtypeError, ShapeError
 from ..tensor import Tensor
 from ..tensor import _is_torch_tensor as is_torch_tensor   # torch is never imported for it
+# is it a Tensor at all (a PyTorch tensor gets a conversion hint): defined next to Tensor,
+# so that the functional forms (tg.exp, tg.cat), which load before this package, share it
+from ..tensor import check_tensor
 
 __all__ = ["check_tensor", "check_input", "check_state", "is_torch_tensor"]
-
-
-def check_tensor(who: str, what: str, value: Any) -> None:
-    """Raise TypeError unless ``value`` is a tinygrad_rnn Tensor."""
-    if isinstance(value, Tensor):
-        return
-    if is_torch_tensor(value):
-        raise ArgumentTypeError(f"{who}: {what} must be a tinygrad_rnn Tensor, got torch.Tensor; "
-                        f"convert it with tg.tensor(t)")
-    raise ArgumentTypeError(f"{who}: {what} must be a Tensor, got {type(value).__name__}")
 
 
 def _check_like(who: str, what: str, t: Tensor, ref: Tensor | None, owner: str) -> None:

@@ -16,7 +16,7 @@ from ..arguments import describe, is_int, probability
 from ..errors import ArgumentError, ArgumentTypeError
 from .. import backend
 from ..errors import DtypeError, ShapeError
-from ..tensor import Function, Tensor
+from ..tensor import Function, Tensor, _is_torch_tensor, check_tensor
 from .module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -33,8 +33,7 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
 
 
 def _float_input(x: Any, op: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise ArgumentTypeError(f"{op}: the input must be a Tensor, got {type(x).__name__}")
+    check_tensor(op, "the input", x)
     if x.dtype.kind != "f":
         raise DtypeError(f"{op}: the input must be floating point, got {x.dtype} (shape {tuple(x.shape)})")
     return x
@@ -42,9 +41,12 @@ def _float_input(x: Any, op: str) -> Tensor:
 
 def _float_target(target: Any, like: Tensor, op: str) -> Tensor:
     """Targets given as arrays/lists become constants in the input's dtype and device;
-    targets given as Tensors must already match (they may carry gradients)."""
+    targets given as Tensors must already match (they may carry gradients). A PyTorch
+    tensor is refused, not read through NumPy: the input is refused too, so one rule holds."""
     if isinstance(target, Tensor):
         return target
+    if _is_torch_tensor(target):
+        check_tensor(op, "the target", target)
     arr = backend.to_numpy(target) if backend.is_array(target) else np.asarray(target)
     if arr.dtype.kind not in "biuf":
         raise DtypeError(f"{op}: targets must be numbers, got an array of dtype {arr.dtype}")
@@ -89,6 +91,8 @@ def cross_entropy(logits: Tensor, targets: Any, ignore_index: int = -100, reduct
         raise ArgumentTypeError(f"{op}: ignore_index must be an int, got {describe(ignore_index)}")
     n, c = logits.shape[0], logits.shape[1]
     expected = (n,) + tuple(logits.shape[2:])
+    if _is_torch_tensor(targets):
+        check_tensor(op, "the targets", targets)
     t = targets.data if isinstance(targets, Tensor) else targets
     if not backend.is_array(t):
         t = np.asarray(t)

@@ -13,7 +13,7 @@ from .. import backend
 from ..backend import xp_of
 from ..dims import int_dim, pick_dim
 from ..errors import ArgumentTypeError, DeviceMismatchError, DtypeError, ShapeError
-from ..tensor import Function, MultiFunction, Tensor
+from ..tensor import Function, MultiFunction, Tensor, _is_torch_tensor, check_tensor
 
 
 class Reshape(Function):
@@ -202,6 +202,9 @@ class Clone(Function):
 def _check_group(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
     if len(tensors) == 0:
         raise ShapeError(f"{op}: expected a non-empty sequence of tensors")
+    for i, t in enumerate(tensors):     # arrays join as constants; a torch.Tensor is not read silently
+        if _is_torch_tensor(t):
+            check_tensor(op, f"tensors[{i}]", t)
     ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     dev, dt = ts[0].device, ts[0].dtype
     for t in ts[1:]:
@@ -248,6 +251,7 @@ def split(t: Tensor, split_size_or_sections: int | Sequence[int], dim: int | Non
     """PyTorch's split along ``dim`` (or ``axis``; 0 by default): an int is the size of each
     piece (the last may be smaller); a list gives each piece's size and must add up to the
     axis length."""
+    check_tensor("split", "the tensor", t)
     dim = pick_dim("split", dim, axis, 0)
     if type(dim) is not int:
         dim = int_dim("split", dim)
@@ -274,6 +278,7 @@ def split(t: Tensor, split_size_or_sections: int | Sequence[int], dim: int | Non
 def chunk(t: Tensor, chunks: int, dim: int | None = None, *, axis: int | None = None) -> list[Tensor]:
     """Split into ``chunks`` nearly equal pieces along ``dim`` (or ``axis``; 0 by default),
     PyTorch's rule: ceil(n / chunks) each."""
+    check_tensor("chunk", "the tensor", t)
     dim = pick_dim("chunk", dim, axis, 0)
     if type(chunks) is not int:
         chunks = int_dim("chunk", chunks, "chunks")

@@ -121,7 +121,9 @@ check(states[1]._ctx.scope == ("rnn", "layer0", "forward", "t=2"),
 
 # %%
 tg.viz.backward_with_grads(E)
-graph = tg.viz.draw(E, params={"U (weight_ih)": U, "W (weight_hh)": W, "V (readout)": V},
+# size="13.8,30": at most 13.8 inches wide, so that the picture fits a page (1325 px); dot
+# scales a wider drawing down to fit
+graph = tg.viz.draw(E, params={"U (weight_ih)": U, "W (weight_hh)": W, "V (readout)": V}, size="13.8,30",
                     label="RNN s_t = tanh(U x_t + W s_(t-1)), H = 5, untrained; E = sum over t of cross-entropy(V s_t, y_t)")
 show(tg.viz.render(graph, OUT / "03_unrolled_rnn.png"))
 
@@ -232,8 +234,9 @@ cell2 = tg.nn.RNNCell(K2, 16, bias=False, dtype=tg.float64)
 readout2 = tg.nn.Linear(16, K2, bias=False, dtype=tg.float64)
 E2, states2, _ = unroll(cell2, readout2, X2, Y2)
 tg.viz.backward_with_grads(E2)
-collapsed = tg.viz.draw_collapsed(E2, steps_per_row=7, label=f"RNN H = 16, untrained, {T2} steps of {long_text!r}; "
-                                            "one box per step, rows = |dE/dh_t|")
+collapsed = tg.viz.draw_collapsed(E2, steps_per_row=7, size="13.8,30",     # fits a page, as above
+                                  label=f"RNN H = 16, untrained, {T2} steps of {long_text!r}; "
+                                        "one box per step, rows = |dE/dh_t|")
 show(tg.viz.render(collapsed, OUT / "03_collapsed_rnn.png"))
 
 U2, W2, V2 = cell2.weight_ih.numpy(), cell2.weight_hh.numpy(), readout2.weight.numpy()

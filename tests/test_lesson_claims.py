@@ -33,6 +33,20 @@ def _run(number: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: p
     return globs, capsys.readouterr().out
 
 
+#: the widest picture a lesson page shows at full size, in pixels
+PAGE_WIDTH = 1330
+
+
+def _pictures_fit_a_page(folder: Path) -> None:
+    pngs = sorted(folder.rglob("*.png"))
+    assert pngs, f"no picture in {folder}"
+    for png in pngs:
+        head = png.read_bytes()[:24]
+        assert head[:8] == b"\x89PNG\r\n\x1a\n", png.name
+        width = int.from_bytes(head[16:20], "big")
+        assert width <= PAGE_WIDTH, f"{png.name} is {width} px wide (at most {PAGE_WIDTH})"
+
+
 def test_lesson_1_prints_the_best_steps_it_measured(tmp_path, monkeypatch, capsys) -> None:
     g, out = _run(1, tmp_path, monkeypatch, capsys)
     m = re.search(r"central difference: best at h = (\S+), error (\S+), (\d+) times smaller", out)
@@ -77,6 +91,8 @@ def test_lesson_3_unrolled_graph_reads_in_time_order(tmp_path, monkeypatch, caps
             tops[int(obj["label"][2:])] = float(obj["bb"].split(",")[3])     # upper edge (y grows upwards)
     assert sorted(tops) == [1, 2, 3, 4]
     assert [t for t, _ in sorted(tops.items(), key=lambda kv: -kv[1])] == [1, 2, 3, 4], tops
+    # and the lesson's pictures fit a page (the unrolled graph was 1429 px wide)
+    _pictures_fit_a_page(tmp_path)
 
 
 def test_lesson_5_prints_the_belt_decay_of_its_own_drawing(tmp_path, monkeypatch, capsys) -> None:
@@ -87,3 +103,4 @@ def test_lesson_5_prints_the_belt_decay_of_its_own_drawing(tmp_path, monkeypatch
         assert float(m.group(1)) == pytest.approx((row[-1] / row[0]) ** (1 / (len(row) - 1)), abs=0.006)
     # the rows are the gradients the drawing shows: the last step's c gets more than the first's
     assert g["belt_pytorch"][-1] > g["belt_pytorch"][0]
+    _pictures_fit_a_page(tmp_path)          # the two-step LSTM graph too

@@ -261,3 +261,20 @@ def test_collapsed_layers_are_joined_row_to_row_not_step_to_step():
     between = re.findall(r'^\t(row\d) -> (row\d) \[label="(h_\d+…h_\d+)"', text, flags=re.M)
     assert sorted(between) == [("row0", "row2", "h_0…h_3"), ("row1", "row3", "h_4…h_7")]
     assert len(re.findall(r'style="dotted"', text)) <= 2 + 2   # and at most one edge per row into the output
+
+
+@needs_dot
+def test_size_scales_a_wide_drawing_down_to_fit(tmp_path):
+    cell, loss = _unrolled("lstm", T=3)
+    wide = tg.viz.render(tg.viz.to_dot(loss, module=cell, rankdir="TB"), tmp_path / "wide.png")
+    w, h = _png_size(wide)
+    assert w > 1000
+    text = tg.viz.to_dot(loss, module=cell, rankdir="TB", size="8,30")
+    assert re.search(r'^\tgraph \[rankdir="TB".* size="8,30"\]$', text, flags=re.M)
+    w8, h8 = _png_size(tg.viz.render(text, tmp_path / "fit.png"))
+    assert 8 * 96 - 10 <= w8 <= 8 * 96 and h8 < h               # 96 px per inch, scaled as a whole
+    collapsed = tg.viz.to_dot(loss, collapse=True, size="5")    # the collapsed view takes it too
+    assert 'size="5"' in collapsed
+    for bad in ("8,", "wide", "-3", "0,4", 8):
+        with pytest.raises(ValueError, match=r'size must be Graphviz\'s "W,H" or "W" in inches'):
+            tg.viz.to_dot(loss, size=bad)

@@ -28,6 +28,7 @@ What makes an unrolled graph fit a screen:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
@@ -51,8 +52,12 @@ OP_STYLE = {"shape": "ellipse", "style": "filled", "color": "#999999", "fillcolo
             "fontsize": "9", "height": "0.25", "margin": "0.02"}
 STUB_STYLE = {"shape": "box", "style": "filled,rounded", "color": KIND_STYLE[PARAMETER]["color"],
               "fontsize": "8", "height": "0.2", "width": "0.3", "margin": "0.03"}
+# a tensor box's padding around its text, in inches (dot's default is 0.11,0.055): the
+# tighter boxes keep a two-step LSTM drawn top to bottom within 1330 px
+BOX_MARGIN = "0.06,0.04"
 CLUSTER_COLORS = ["#4d4d4d", "#878787", "#bababa", "#d9d9d9"]   # outer to inner scope
 
+_SIZE = re.compile(r"(\d+(\.\d*)?|\.\d+)(,(\d+(\.\d*)?|\.\d+))?")
 PARAM_MODES = ("stubs", "shared", "hidden")
 TENSOR_MODES = ("named", "all")
 STATE_MODES = ("stubs", "edges")
@@ -77,6 +82,8 @@ class DotOptions:
     states: str = "stubs"          # "stubs": h_2 enters step 3 as a small h_2 node; "edges"
     tensors: str = "named"         # "named": unnamed intermediates fold into their op; "all"
     steps_per_row: int = 10        # collapsed view: time steps per row before it wraps
+    size: str | None = None        # Graphviz's size, "W,H" in inches: a larger drawing is scaled
+                                   # down to fit (at 96 dpi, "13.8,30" keeps a PNG <= 1325 px wide)
 
     def check(self) -> None:
         if self.rankdir not in ("LR", "TB", "RL", "BT"):
@@ -90,6 +97,10 @@ class DotOptions:
         if isinstance(self.steps_per_row, bool) or not isinstance(self.steps_per_row, int) \
                 or self.steps_per_row < 1:
             raise ArgumentError(f"draw: steps_per_row must be a positive integer, got {self.steps_per_row!r}")
+        if self.size is not None and not (isinstance(self.size, str) and _SIZE.fullmatch(self.size)
+                                          and all(float(v) > 0 for v in self.size.split(","))):
+            raise ArgumentError(f"draw: size must be Graphviz's \"W,H\" or \"W\" in inches "
+                                f"(positive numbers, e.g. \"13.8,30\"), got {self.size!r}")
 
 
 def quote(text: str) -> str:
@@ -380,13 +391,27 @@ def _gate_rows(view: View) -> list[tuple[tuple[str, ...], list[str]]]:
         if d.id in step and name in rank and name not in ("x", "c", "h"):
             gate[d.id] = rank[name]
             rows.setdefault((step[d.id], depth[d.id]), []).append(d.id)
-    out_rows = [(path, sorted(ids, key=gate.get)) for (path, _), ids in rows.items() if len(ids) > 1]
-    # a gate alone at its depth (GRU n, made from r) sits next to its partner operand made
-    # from an earlier gate alone (1 − z in (1 − z) ⊙ n): after it, as after that gate
+    # states from another step (entries) and initial states (inputs), not parameter stubs
+    state = {d.id for d in view.nodes if d.id in step and d.stub_of is None
+             and (d.entry_of is not None or d.node.kind == INPUT)}
     ins: dict[str, list[str]] = {}
     for e in view.edges:
         if e.src in step and step.get(e.dst) == step[e.src]:
             ins.setdefault(e.dst, []).append(e.src)
+    out_rows = []
+    for (path, _), ids in rows.items():
+        if len(ids) < 2:
+            continue
+        row = []
+        for g in sorted(ids, key=gate.get):
+            row.append(g)
+            # a state read only by a product with this gate (c_{t-1} in f ⊙ c_{t-1}) sits on
+            # the row next to it, not wherever dot finds room
+            for c in out.get(g, ()):
+                row += [p for p in ins.get(c, ()) if p in state and out.get(p) == [c] and p not in row]
+        out_rows.append((path, row))
+    # a gate alone at its depth (GRU n, made from r) sits next to its partner operand made
+    # from an earlier gate alone (1 − z in (1 − z) ⊙ n): after it, as after that gate
     for (path, _), ids in rows.items():
         if len(ids) != 1:
             continue
@@ -455,7 +480,7 @@ def node_line(d: Drawn, opts: DotOptions, heat: bool) -> str:
         tip = f"{n.name} = {expression(d.op)}  " + tip[len(n.name):].strip()
     return f"{n.id} " + attrs(label=label, shape=st["shape"], style=style,
                               color=st["color"], fillcolor=fill, fontcolor=font,
-                              peripheries=st.get("peripheries"), fontsize="10", tooltip=tip)
+                              peripheries=st.get("peripheries"), fontsize="10", margin=BOX_MARGIN, tooltip=tip)
 
 
 def heat_legend_html(title: str = "gradient norm |dL/d node| (log10, clipped)") -> str:
@@ -510,7 +535,7 @@ def graph_header(opts: DotOptions, legend_rows: str = "") -> list[str]:
     label: dict[str, str | None] = {"label": opts.label}
     if legend_rows:
         label = {"label_html": title_html(opts.label, legend_rows)}
-    lines = [f"graph {attrs(rankdir=opts.rankdir, fontname='Helvetica', fontsize='12', labelloc='t', **label, newrank='true', ranksep='0.3', nodesep='0.15')}",
+    lines = [f"graph {attrs(rankdir=opts.rankdir, fontname='Helvetica', fontsize='12', labelloc='t', **label, newrank='true', ranksep='0.3', nodesep='0.15', size=opts.size)}",
              f"node {attrs(fontname='Helvetica')}",
              f"edge {attrs(fontname='Helvetica', fontsize='8', arrowsize='0.6')}"]
     return lines

@@ -28,7 +28,7 @@ def to_dot(roots: Tensor | Sequence[Tensor], *, rankdir: str = "LR", show_values
            show_grads: bool = True, show_shapes: bool = True, hide_params: bool = False,
            collapse: bool = False, params: Any = None, label: str | None = None,
            legend: bool = True, module: Any = None, tensors: str = "named",
-           states: str = "stubs", steps_per_row: int = 10) -> str:
+           states: str = "stubs", steps_per_row: int = 10, size: str | None = None) -> str:
     """DOT text of the graph that computed ``roots`` (no Graphviz needed).
 
     rankdir: "LR" (a step reads left to right, steps stack downwards) or "TB".
@@ -43,11 +43,14 @@ def to_dot(roots: Tensor | Sequence[Tensor], *, rankdir: str = "LR", show_values
     crosses the picture) or "edges" (the real edges from step to step).
     collapse: one box per time step (see :mod:`tinygrad_rnn.viz.collapse`), wrapped after
     ``steps_per_row`` steps. label: a caption (say what the picture shows).
+    size: Graphviz's ``size``, the largest drawing in inches, ``"W,H"`` (or ``"W"`` for both):
+    a larger one is scaled down to fit; a PNG has 96 pixels per inch, so ``"13.8,30"`` keeps
+    it at most 1325 px wide.
     """
     mode, names = _param_mode(params, module, hide_params)
     opts = DotOptions(rankdir=rankdir, show_values=show_values, show_grads=show_grads,
                       show_shapes=show_shapes, legend=legend, label=label, params=mode,
-                      tensors=tensors, states=states, steps_per_row=steps_per_row)
+                      tensors=tensors, states=states, steps_per_row=steps_per_row, size=size)
     opts.check()
     graph = build_graph(roots, hide_params=mode == "hidden" or collapse, params=names)
     return collapsed_to_dot(graph, opts) if collapse else graph_to_dot(graph, opts)

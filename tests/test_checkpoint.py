@@ -118,6 +118,18 @@ def test_crash_mid_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeyp
     assert tg.load(path)["step"] == 1
 
 
+def test_saving_into_a_missing_folder_names_the_target(tmp_path):
+    target = tmp_path / "nope" / "x.npz"
+    with pytest.raises(tg.errors.MissingFileError) as caught:       # (a FileNotFoundError)
+        tg.save({"w": np.ones(3)}, target)
+    message = str(caught.value)
+    assert f"cannot write {target}" in message and "does not exist" in message and ".tmp" not in message
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileNotFoundError, match="is a file, not a folder"):
+        tg.save({"w": np.ones(3)}, tmp_path / "file" / "x.npz")
+    assert sorted(os.listdir(tmp_path)) == ["file"]
+
+
 def test_truncated_file_is_a_checkpoint_error(tmp_path):
     path = tmp_path / "run.npz"
     tg.save({"w": np.arange(1000.0), "step": 1}, path)

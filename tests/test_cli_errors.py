@@ -276,7 +276,7 @@ def test_resume_applies_lr_steps_and_clip_and_refuses_other_changes(tmp_path, ca
     assert checkpoint.read_header(os.path.join(out, "checkpoint.npz"))["step"] == 2      # nothing ran
     status, printed, _ = _status(["train", "copy", "--k", "2", "--lag", "3", "--steps", "3", "--lr", "0.002",
                                   "--clip", "0.5", "--out", out, "--resume", "--no-progress", "--no-plot"], capsys)
-    assert status == 0 and "changed --steps 2 -> 3, --lr 0.01 -> 0.002, --clip default -> 0.5" in printed
+    assert status == 0 and "changed --steps 2 -> 3, --lr 0.01 -> 0.002, --clip 1.0 -> 0.5" in printed
     saved = tg.load(os.path.join(out, "checkpoint.npz"))
     assert saved["optimizer"]["param_groups"][0]["lr"] == 0.002 and saved["step"] == 3
     args = checkpoint.read_header(os.path.join(out, "checkpoint.npz"))["config"]["args"]

@@ -162,7 +162,7 @@ def test_sampling_a_non_text_model_is_a_clear_error(tmp_path, capsys):
     out = _train(tmp_path, "run", "adding", "--T", "20", "--steps", "2")
     status = main(["sample", "--checkpoint", os.path.join(out, "checkpoint.npz")])
     err = capsys.readouterr().err
-    assert status == 2 and "charlm" in err
+    assert status == 2 and "charlm" in err and "is a checkpoint of the adding task" in err and "a adding" not in err
 
 
 def test_foreign_file_as_checkpoint_is_a_clear_error(tmp_path, capsys):
@@ -186,3 +186,96 @@ def test_the_run_header_names_task_size_cell_and_forget_bias(tmp_path, capsys):
     assert main(["train", "adding", "--cell", "gru", "--T", "20", "--steps", "1", "--hidden", "4", "--batch", "2",
                  "--no-progress", "--no-plot", "--out", str(tmp_path / "gru")]) == 0
     assert capsys.readouterr().out.splitlines()[0].startswith("adding (1997 variant, T 20..22): gru, hidden 4")
+
+
+def test_a_folder_that_holds_a_run_needs_resume_or_overwrite(tmp_path, capsys):
+    out = _train(tmp_path, "run", "adding", "--T", "20", "--steps", "4", "--eval-every", "2")
+    ckpt = os.path.join(out, "checkpoint.npz")
+    saved = {name: open(os.path.join(out, name), "rb").read() for name in ("checkpoint.npz", "metrics.jsonl")}
+    capsys.readouterr()
+    # the same command again, without --resume: refused, and nothing of the run is touched
+    assert main(["train", "adding", "--T", "20", "--steps", "2", *TINY, "--out", out]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "already holds the checkpoint of a run at step 4" in err[0]
+    assert "--resume" in err[0] and "--overwrite" in err[0]
+    assert all(open(os.path.join(out, n), "rb").read() == data for n, data in saved.items())
+    assert main(["train", "adding", "--T", "20", "--steps", "2", *TINY, "--out", out, "--resume", "--overwrite"]) == 2
+    # --overwrite starts over and leaves nothing of the old run (its loss.png neither, with --no-plot)
+    assert main(["train", "adding", "--T", "20", "--steps", "2", *TINY, "--out", out, "--overwrite", "--no-plot"]) == 0
+    assert sorted(os.listdir(out)) == ["checkpoint.npz", "metrics.jsonl"]
+    assert tg.load(ckpt)["step"] == 2
+    assert max(json.loads(line)["step"] for line in open(os.path.join(out, "metrics.jsonl"))) == 2
+    assert "overwrite" not in tg.checkpoint.read_header(ckpt)["config"]["args"]
+
+
+def test_resume_accepts_a_default_given_again_and_shows_real_values(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    small = ["train", "adding", "--T", "20", "--batch", "2", "--no-progress", "--no-plot", "--out", out]
+    assert main([*small, "--steps", "1"]) == 0          # hidden, lr, clip: the task's defaults (64, 0.003, 1.0)
+    capsys.readouterr()
+    # the values the run used, given again: accepted (adding's LSTM starts its forget bias at 1 by default)
+    assert main([*small, "--steps", "2", "--resume", "--hidden", "64", "--unit-forget-bias", "--lr", "0.003",
+                 "--clip", "1"]) == 0
+    assert "resumed from" in capsys.readouterr().out
+    assert main([*small, "--steps", "3", "--resume", "--lr", "0.0005", "--lr-decay", "0.5",
+                 "--lr-decay-every", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "changed --steps 2 -> 3, --lr 0.003 -> 0.0005, --lr-decay unset -> 0.5, --lr-decay-every unset -> 2" \
+        in printed and "-> " in printed and " default " not in printed
+    assert main([*small, "--steps", "4", "--resume", "--hidden", "32"]) == 2
+    err = capsys.readouterr().err
+    assert "--hidden 64 in the checkpoint, 32 now" in err and "--lr-decay-every may change" in err
+    assert "_" not in err.split("Only")[1].split(" may change")[0]       # option names with dashes
+
+
+def test_resume_keeps_the_checkpoints_eval_every(tmp_path):
+    out = _train(tmp_path, "run", "adding", "--T", "20", "--steps", "4", "--eval-every", "2")
+    assert main(["train", "adding", "--T", "20", *TINY, "--out", out, "--steps", "8", "--resume"]) == 0
+    records = [json.loads(line) for line in open(os.path.join(out, "metrics.jsonl"))]
+    assert [r["step"] for r in records if "eval" in r] == [2, 4, 6, 8]
+
+
+def test_resume_to_fewer_steps_than_done_is_refused(tmp_path, capsys):
+    out = _train(tmp_path, "run", "adding", "--T", "20", "--steps", "4", "--eval-every", "2")
+    before = open(os.path.join(out, "checkpoint.npz"), "rb").read()
+    capsys.readouterr()
+    for steps in (["--steps", "3"], []):        # fewer, or as many (the checkpoint's own total)
+        assert main(["train", "adding", "--T", "20", *TINY, "--out", out, *steps, "--resume"]) == 2
+        captured = capsys.readouterr()
+        err = captured.err.strip().splitlines()
+        assert len(err) == 1 and "already at step 4" in err[0] and "--steps N with N > 4" in err[0]
+        assert "no evaluation ran" not in captured.out
+    assert open(os.path.join(out, "checkpoint.npz"), "rb").read() == before
+
+
+def test_a_bad_device_is_a_bad_argument(tmp_path, capsys):
+    out = _train(tmp_path, "run", "adding", "--T", "20", "--steps", "1")
+    devices = ["tpu", "cuda:x"]
+    try:
+        import cupy  # noqa: F401
+    except ImportError:     # no GPU here: asking for one is refused like any other bad argument
+        devices.append("cuda")
+    capsys.readouterr()
+    for device in devices:
+        for argv in (["train", "adding", "--T", "20", *TINY, "--out", str(tmp_path / "new")],
+                     ["evaluate", "--checkpoint", os.path.join(out, "checkpoint.npz")]):
+            assert main([*argv, "--device", device]) == 2, (argv[0], device)
+            err = capsys.readouterr().err.strip().splitlines()
+            assert len(err) == 1 and f"--device {device}:" in err[0] and "Traceback" not in err[0]
+
+
+def test_a_diverging_run_says_which_checkpoint_is_kept(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    blow_up = ["--optimizer", "sgd", "--lr", "1e30", "--clip", "0"]
+    assert main(["train", "adding", "--T", "20", *TINY, *blow_up, "--steps", "20", "--out", out]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("tinygrad-rnn train: the loss became")
+    assert "no checkpoint of this run was saved yet" in err[0] and not os.path.exists(os.path.join(out, "checkpoint.npz"))
+    # a run with a checkpoint, then a learning rate that blows it up: that checkpoint is kept, and said so
+    assert main(["train", "adding", "--T", "20", *TINY, "--optimizer", "sgd", "--clip", "0", "--steps", "2",
+                 "--out", out]) == 0
+    capsys.readouterr()
+    assert main(["train", "adding", "--T", "20", *TINY, "--lr", "1e30", "--steps", "20", "--out", out, "--resume"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"the checkpoint of step 2 is kept in {out}" in err[0] and "train: train:" not in err[0]
+    assert tg.load(os.path.join(out, "checkpoint.npz"))["step"] == 2

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import importlib
+import re
+
 import pytest
 
 from tinygrad_rnn.cli.main import main
@@ -63,6 +65,16 @@ def test_gradflow_chart(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "LSTM, forget bias 1" in text and f"wrote {out}" in text
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_gradflow_summary_names_each_time_step_once(tmp_path, capsys):
+    for steps, shown in ((1, ["t=0"]), (2, ["t=0", "t=1"]), (5, ["t=0", "t=2", "t=4"])):
+        assert main(["gradflow", "--cells", "rnn,gru", "--steps", str(steps), "--hidden", "3",
+                     "--out", str(tmp_path / "flow.png")]) == 0
+        lines = [line for line in capsys.readouterr().out.splitlines() if "|dL/dh_t|" in line]
+        assert len(lines) == 2
+        for line in lines:
+            assert re.findall(r"t=\d+", line) == shown, line
 
 
 @pytest.mark.parametrize("argv,msg", [

@@ -229,6 +229,11 @@ def _atomic_write(path: str, arrays: dict[str, np.ndarray]) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise CheckpointError(f"save: {path} is a folder; give a file name such as {os.path.join(path, 'checkpoint.npz')}")
+    # checked here, so the error names the target rather than the temporary file beside it
+    if not os.path.isdir(folder):
+        what = "is a file, not a folder" if os.path.exists(folder) else \
+            f"does not exist (create it first: os.makedirs({os.path.dirname(path)!r}, exist_ok=True))"
+        raise MissingFileError(f"save: cannot write {path}: its folder {folder} {what}")
     _remove_stale_temporaries(folder)
     tmp = _temp_name(path)
     # Stop signals (Ctrl-C, kill, hang-up) wait while the temporary file exists: an exception

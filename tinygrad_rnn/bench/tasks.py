@@ -71,7 +71,7 @@ def _final_eval(out_dir: str) -> dict[str, Any] | None:
 def run_row(row: Row, out_root: str, quick: bool) -> dict[str, Any]:
     """Train one row in a fresh process; return its command, final evaluation and wall time."""
     out = os.path.join(out_root, row.name)
-    args = [*(row.quick if quick else row.args), "--out", out, "--no-progress", "--log-every", "50"]
+    args = [*(row.quick if quick else row.args), "--out", out, "--overwrite", "--no-progress", "--log-every", "50"]
     cmd = [sys.executable, "-m", "tinygrad_rnn", "train", *args]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)

@@ -48,9 +48,26 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-def run(args: argparse.Namespace) -> int:
+def _draw(text: str, out: Path, name: str) -> Path:
+    """Render one drawing to ``name.png`` and ``name.svg`` and say so; without Graphviz, write
+    ``name.dot`` and say how to render it. Returns the file to open."""
     import tinygrad_rnn as tg
     from ..viz.render import GraphvizNotFoundError
+    try:
+        for suffix in (".png", ".svg"):
+            tg.viz.render(text, out / (name + suffix))
+        path = out / (name + ".png")
+    except GraphvizNotFoundError:
+        path = out / (name + ".dot")
+        path.write_text(text, encoding="utf-8")
+        _say(f"      (Graphviz's dot program is missing: wrote {path}; render it with "
+             f"dot -Tpng {path} -o {out / (name + '.png')})")
+    _say(f"      -> {path}")
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    import tinygrad_rnn as tg
     from .graph import caption, make_cell
 
     quick = args.quick or os.environ.get("TINYGRAD_RNN_FAST", "") not in ("", "0")
@@ -95,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
     collapsed = tg.viz.to_dot(roots, collapse=True,
                               label=f"Untrained cells, PyTorch init, H={H_draw}, T={T_draw}, same input; L = sum(h_T). "
                                     f"Box colour = |dL/dh_t| (and |dL/dc_t|), white = vanished")
+    written = [_draw(collapsed, out, "rnn_vs_lstm_collapsed")]     # each part's files are listed under its header
+    _say("")
     # -- 3. one LSTM, every op ------------------------------------------------------------------------
     _say("[3/4] Inside an LSTM: every op of 3 steps, the gates i, f, g, o and the cell state c, coloured by gradient")
     tg.manual_seed(args.seed)
@@ -104,21 +123,7 @@ def run(args: argparse.Namespace) -> int:
     loss.name = "L = sum(h_T)"
     tg.viz.backward_with_grads(loss)
     expanded = tg.viz.to_dot(loss, params=cell, rankdir="TB", label=caption("lstm", 3, 3, 0.0, args.seed))
-    drawings = {"rnn_vs_lstm_collapsed": collapsed, "lstm_3_steps": expanded}
-    written = []
-    for name, text in drawings.items():
-        try:
-            for suffix in (".png", ".svg"):
-                tg.viz.render(text, out / (name + suffix))
-            written.append(out / (name + ".png"))
-        except GraphvizNotFoundError:
-            dot_path = out / (name + ".dot")
-            dot_path.write_text(text, encoding="utf-8")
-            written.append(dot_path)
-            _say(f"      (Graphviz's dot program is missing: wrote {dot_path}; render it with "
-                 f"dot -Tpng {dot_path} -o {out / (name + '.png')})")
-    for path in written:
-        _say(f"      -> {path}")
+    written.append(_draw(expanded, out, "lstm_3_steps"))
     _say("")
 
     # -- 4. training ----------------------------------------------------------------------------------

@@ -165,6 +165,11 @@ def parse_cells(spec: str, default_fb: float) -> list[tuple[str, float]]:
     return items
 
 
+def _first_middle_last(n: int) -> list[int]:
+    """The time steps a summary line shows: 0, n // 2 and n - 1, each once (T = 1 has one step)."""
+    return sorted({0, n // 2, n - 1})
+
+
 def run_gradflow(args: argparse.Namespace) -> int:
     import tinygrad_rnn as tg
 
@@ -186,8 +191,7 @@ def run_gradflow(args: argparse.Namespace) -> int:
         flow = tg.viz.gradient_flow(cell, x, label=label)
         flows.append(flow)
         h = flow.norms["h"]
-        print(f"{label:>22}: |dL/dh_t| at t=0: {h[0]:.2e}, t={len(h) // 2}: {h[len(h) // 2]:.2e}, "
-              f"t={len(h) - 1}: {h[-1]:.2e}")
+        print(f"{label:>22}: |dL/dh_t| at " + ", ".join(f"t={t}: {h[t]:.2e}" for t in _first_middle_last(len(h))))
     title = (f"Gradient flow through time: untrained cells (PyTorch init), H={args.hidden}, "
              f"T={args.steps}, seed {args.seed}\nloss L = sum(h_T); same random input for every cell")
     tg.viz.plot_gradient_flow(flows, str(out), title=title)

@@ -76,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         if message:
-            prefix = "" if message.startswith("tinygrad-rnn") else f"{name}: "
+            # a library message that already names the command ("train: the loss became nan ...")
+            # gets the program's name only, not the command twice
+            command = name.split(" ", 1)[-1]
+            prefix = "" if message.startswith("tinygrad-rnn") else \
+                "tinygrad-rnn " if " " in name and message.startswith(command + ": ") else f"{name}: "
             _say(prefix + message)
         return status
 

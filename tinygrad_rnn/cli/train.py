@@ -19,8 +19,13 @@ from .main import CLIError
 # value (the change is printed); any other setting that differs is refused with a list of the
 # differences, since it would change the model, the optimizer or the data the run sees.
 RESUME_OVERRIDABLE = ("lr", "steps", "epochs", "clip", "lr_decay", "lr_decay_every")
-# settings that change how the run reports, not what it computes
-RESUME_FREE = ("device", "out", "resume", "eval_every", "log_every", "no_progress", "no_plot", "record_flow")
+# settings that change how the run reports or where it runs, not what it computes: taken from
+# the checkpoint when left out, free to change when given
+RESUME_FREE = ("device", "eval_every", "log_every", "record_flow")
+# about this one command only, never taken from the checkpoint
+PER_COMMAND = ("out", "resume", "overwrite", "no_progress", "no_plot")
+# files of a run that a fresh start into the same folder must not leave behind
+RUN_FILES = ("metrics.jsonl", "loss.png", "flow.jsonl")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=argtypes.seed, default=0)
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--out", default=None, help="run folder (default: runs/TASK-CELL)")
-    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
+    again.add_argument("--overwrite", action="store_true",
+                       help="start over in an --out folder that already holds a run (its checkpoint, "
+                            "metrics and plot are deleted)")
     p.add_argument("--eval-every", type=argtypes.positive(int), default=None, help="evaluate and checkpoint every N steps")
     p.add_argument("--log-every", type=argtypes.positive(int), default=10, help="write the training loss every N steps")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs only)")
@@ -122,34 +131,87 @@ def _given(args: argparse.Namespace) -> set[str]:
     return set(vars(parser.parse_args(argv))) - {"command"}
 
 
-def _settings_for_resume(args: argparse.Namespace, path: str) -> dict[str, tuple[Any, Any]]:
+def _flag(key: str) -> str:
+    return "the task" if key == "task" else "--" + key.replace("_", "-")
+
+
+def _effective(key: str, value: Any, settings: dict[str, Any]) -> Any:
+    """What a setting stood for in a run with these ``settings``: a size, rate or clip left
+    out is the task's default (``--hidden`` left out on adding is 64), and adding's LSTM starts
+    its forget bias at 1 unless told otherwise. None: really unset (no decay, no --epochs)."""
+    from ..train import TASKS
+    task = TASKS.get(settings.get("task"))
+    defaults = task.defaults if task is not None else {}
+    if key == "unit_forget_bias":
+        return bool(value) or (settings.get("cell") in ("lstm", "peephole") and settings.get("forget_bias") is None
+                               and bool(defaults.get("cell_options", {}).get("unit_forget_bias")))
+    if value is not None or key not in ("hidden", "batch", "lr", "steps", "clip", "T"):
+        return value
+    if key == "steps" and settings.get("epochs"):
+        return None                         # the number of steps came from --epochs
+    return defaults.get(key)
+
+
+def _shown(value: Any) -> str:
+    return "unset" if value is None else repr(value)
+
+
+def _settings_for_resume(args: argparse.Namespace, path: str) -> tuple[dict[str, tuple[str, str]], int]:
     """Take the checkpoint's settings for everything not given again; return the changes
-    made to overridable ones; refuse any other difference (listing all of them)."""
+    made to overridable ones, ``{key: (old, new)}`` as text (a default is shown as the number
+    it stands for), and the checkpoint's step; refuse any other difference (listing all of them)."""
     from .. import checkpoint
     header = checkpoint.read_header(path)
     stored = (header.get("config") or {}).get("args") if isinstance(header.get("config"), dict) else None
     if not isinstance(stored, dict):
         raise CLIError(f"--resume: {path} was not written by tinygrad-rnn train")
     given = _given(args)
-    changes: dict[str, tuple[Any, Any]] = {}
-    refused = []
-    for key, old in stored.items():
-        if key in RESUME_FREE or not hasattr(args, key):
+    inherited = dict(stored)
+    if "steps" in given and "epochs" not in given:
+        inherited["epochs"] = None      # --steps given again replaces a run length set by --epochs
+    if "epochs" in given and "steps" not in given:
+        inherited["steps"] = None
+    compared = []
+    for key, old in inherited.items():
+        if key in PER_COMMAND or not hasattr(args, key):
             continue
-        new = getattr(args, key)
         if key not in given:
             setattr(args, key, old)
-        elif new != old:
-            flag = "--" + key.replace("_", "-") if key != "task" else "the task"
-            if key in RESUME_OVERRIDABLE:
-                changes[key] = (old, new)
+        elif key not in RESUME_FREE:
+            compared.append(key)
+    now = vars(args)
+    changes: dict[str, tuple[str, str]] = {}
+    refused = []
+    for key in compared:          # once every left-out setting is in place: defaults depend on the task and cell
+        old, new = _effective(key, stored[key], stored), _effective(key, now[key], now)
+        if new == old:
+            continue
+        if key in RESUME_OVERRIDABLE:
+            if key == "steps" and old is None and stored.get("epochs"):
+                changes[key] = (f"(--epochs {stored['epochs']:g})", str(new))
             else:
-                refused.append(f"{flag} {'default' if old is None else old!r} in the checkpoint, {new!r} now")
+                changes[key] = ("unset" if old is None else str(old), "unset" if new is None else str(new))
+        else:
+            refused.append(f"{_flag(key)} {_shown(old)} in the checkpoint, {_shown(new)} now")
     if refused:
         raise CLIError(f"--resume: {path} was trained with other settings: {'; '.join(refused)}. Only "
-                       f"{', '.join('--' + k for k in RESUME_OVERRIDABLE)} may change on resume; train into "
+                       f"{', '.join(_flag(k) for k in RESUME_OVERRIDABLE)} may change on resume; train into "
                        f"another --out folder to change the others")
-    return changes
+    step = header.get("step")
+    return changes, step if isinstance(step, int) else 0
+
+
+def _refuse_overwriting(out: str, path: str) -> None:
+    """A fresh run into a folder that holds a saved model needs --overwrite: a forgotten
+    --resume must not cost the run."""
+    from .. import checkpoint
+    try:
+        step = checkpoint.read_header(path).get("step")
+        what = f"the checkpoint of a run at step {step}" if isinstance(step, int) else "a checkpoint"
+    except (OSError, ValueError):
+        what = "a checkpoint"
+    raise CLIError(f"--out {out} already holds {what} ({path}); add --resume to continue that run, or "
+                   f"--overwrite to delete it and start over (or choose another --out folder)")
 
 
 def _prepare_out(out: str) -> None:
@@ -221,21 +283,35 @@ def _describe_cell(cell: str, options: dict[str, Any]) -> str:
     return f"{cell}, forget-gate bias starts at 0"
 
 
+def _device(text: str) -> str:
+    """The device named by --device, ready to use; an unknown name or a missing GPU is a bad
+    argument (exit status 2), as in every other command."""
+    from ..errors import DeviceUnavailableError, UnknownDeviceError
+    from ..train.loop import device_ready
+    try:
+        return device_ready(text)
+    except (UnknownDeviceError, DeviceUnavailableError) as e:
+        raise CLIError(f"--device {text}: {e}") from None
+
+
 def run_train(args: argparse.Namespace) -> int:
     import numpy as np
 
     import tinygrad_rnn as tg
     from ..train import Run, SequenceModel, TASKS, Task, make_task
-    from ..train.loop import CHECKPOINT, device_ready
+    from ..train.loop import CHECKPOINT
 
     out = args.out or os.path.join("runs", f"{args.task}-{args.cell}")
-    changes: dict[str, tuple[Any, Any]] = {}
+    path = os.path.join(out, CHECKPOINT)
+    changes: dict[str, tuple[str, str]] = {}
+    saved_step = None
     if args.resume:
-        path = os.path.join(out, CHECKPOINT)
         if not os.path.exists(path):
             raise CLIError(f"--resume: no checkpoint at {path}")
-        changes = _settings_for_resume(args, path)
-    device = device_ready(args.device)
+        changes, saved_step = _settings_for_resume(args, path)
+    elif os.path.isfile(path) and not args.overwrite:
+        _refuse_overwriting(out, path)
+    device = _device(args.device)
     if args.data and not os.path.exists(args.data):
         raise CLIError(f"--data {args.data}: no such file or folder")
     if args.data and args.task == "charlm" and not os.path.isfile(args.data):
@@ -280,6 +356,11 @@ def run_train(args: argparse.Namespace) -> int:
     steps = args.steps or d["steps"]
     if args.epochs:
         steps = max(1, int(round(args.epochs * task.steps_per_epoch(batch))))
+    if saved_step is not None and steps <= saved_step:
+        asked = f"--epochs {args.epochs:g}, {steps} steps" if args.epochs else f"--steps {steps}"
+        raise CLIError(f"--resume: the run in {out} is already at step {saved_step}, and the total asked for is "
+                       f"{steps} ({asked}; resumed steps count too); give --steps N with N > {saved_step} to "
+                       f"train further")
     clip = d["clip"] if args.clip is None else args.clip
     model = SequenceModel(task.input_size, hidden, task.output_size, cell=args.cell,
                           num_layers=args.layers, vocab_size=task.vocab_size,
@@ -288,22 +369,25 @@ def run_train(args: argparse.Namespace) -> int:
     lr = args.lr or d["lr"]
     optimizer = _optimizer(args.optimizer, model.parameters(), lr)
     decay = _lr_decay(args)
-    stored_args = {k: v for k, v in vars(args).items() if k not in ("func", "argv", "command")}
+    stored_args = {k: v for k, v in vars(args).items() if k not in ("func", "argv", "command", "overwrite")}
     run = Run(task, model, optimizer, out, clip or None, batch, stored_args)
     run.record_flow = args.record_flow or 0       # gradient-flow snapshots (flow_record.py)
     run.lr_decay = None if decay is None else (lr, *decay)
     argv = getattr(args, "argv", None)
     if argv is not None:
-        run.resume_hint = "tinygrad-rnn " + shlex.join(list(argv) + ([] if args.resume else ["--resume"]))
+        again = [a for a in argv if a != "--overwrite"]     # resuming must not start over
+        run.resume_hint = "tinygrad-rnn " + shlex.join(again + ([] if args.resume else ["--resume"]))
     if args.resume:
         run.resume(run.checkpoint_path)
         if "lr" in changes:     # the optimizer's state brought the old rate back
             for group in optimizer.param_groups:
                 group["lr"] = lr
-        changed = ", ".join(f"--{k} {'default' if a is None else a} -> {b}" for k, (a, b) in changes.items())
+        changed = ", ".join(f"{_flag(k)} {a} -> {b}" for k, (a, b) in changes.items())
         print(f"resumed from {run.checkpoint_path} at step {run.step}" + (f"; changed {changed}" if changes else ""))
-    elif os.path.exists(os.path.join(out, "metrics.jsonl")):
-        os.remove(os.path.join(out, "metrics.jsonl"))   # a fresh run starts a fresh log
+    else:      # a fresh run (into an empty folder, or --overwrite): nothing of an earlier run stays
+        for name in (CHECKPOINT, *RUN_FILES):
+            if os.path.isfile(os.path.join(out, name)):
+                os.remove(os.path.join(out, name))
     print(f"{_describe_task(task)}: {_describe_cell(args.cell, cell_options)}, hidden {hidden}, "
           f"{model.num_parameters()} parameters, {steps} steps of batch {batch}, {args.optimizer} lr {lr:g}, "
           f"clip {clip or 'off'}, seed {args.seed}, {device}")
@@ -324,7 +408,6 @@ def run_train(args: argparse.Namespace) -> int:
 def _load(checkpoint_path: str, device: str, data: str | None = None) -> tuple[Any, Any, dict]:
     from .. import checkpoint
     from ..train import build_model, make_task
-    from ..train.loop import device_ready
 
     if not os.path.exists(checkpoint_path):
         raise CLIError(f"--checkpoint {checkpoint_path}: no such file")
@@ -332,7 +415,7 @@ def _load(checkpoint_path: str, device: str, data: str | None = None) -> tuple[A
     config = header.get("config") or {}
     if "model" not in config or "task" not in config:
         raise CLIError(f"{checkpoint_path} is not a training checkpoint of tinygrad-rnn train")
-    dev = device_ready(device)
+    dev = _device(device)
     model = build_model(config["model"]).to(dev)
     model.load_state_dict(checkpoint.load(checkpoint_path)["model"])
     options = {k: v for k, v in config["task"].items() if k not in ("task", "vocab")}
@@ -357,7 +440,8 @@ def run_sample(args: argparse.Namespace) -> int:
     from ..train import sample_text
     model, (name, _, _), config = _load(args.checkpoint, args.device)
     if name != "charlm":
-        raise CLIError(f"{args.checkpoint} is a {name} model; sampling needs a charlm checkpoint")
+        raise CLIError(f"{args.checkpoint} is a checkpoint of the {name} task; sampling needs one of the "
+                       f"charlm task")
     try:
         print(sample_text(model, config["task"]["vocab"], args.prime, args.length, args.temperature, args.seed))
     except ValueError as e:

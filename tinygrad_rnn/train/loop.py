@@ -60,7 +60,8 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 
 class TrainingDiverged(TinygradRNNError, FloatingPointError):
-    """The training loss became NaN or infinite; the last checkpoint (from before) is kept."""
+    """The training loss became NaN or infinite; the run's last checkpoint (from before), if
+    it saved one, is kept."""
 
 
 class _StopFlag:
@@ -98,6 +99,8 @@ class Run:
         self.task, self.model, self.optimizer = task, model, optimizer
         self.out_dir, self.clip, self.batch_size, self.args = out_dir, clip, batch_size, args
         self.step = 0
+        # the step of this run's checkpoint on disk (saved, or resumed from); None: none yet
+        self.saved_step: int | None = None
         self.history: list[dict[str, Any]] = []
         # shown in the message of an interrupted run (the CLI puts its own command line here)
         self.resume_hint: str | None = None
@@ -117,6 +120,7 @@ class Run:
         config = {"model": self.model.config, "task": self.task.config(), "args": self.args}
         checkpoint.save({"model": self.model, "optimizer": self.optimizer, "step": self.step,
                          "task_state": self.task.state_dict(), "config": config}, self.checkpoint_path)
+        self.saved_step = self.step
         return self.checkpoint_path
 
     def resume(self, path: str) -> None:
@@ -134,7 +138,7 @@ class Run:
             self.model.load_state_dict(ckpt["model"])
             self.optimizer.load_state_dict(ckpt["optimizer"])
             self.task.load_state_dict(ckpt["task_state"])
-            self.step = int(ckpt["step"])
+            self.step = self.saved_step = int(ckpt["step"])
         except (KeyError, TypeError, ValueError, IndexError, TinygradRNNError) as e:
             backend.set_rng_state(rng)
             raise checkpoint.CheckpointError(f"--resume: {path} does not fit this run: {type(e).__name__}: {e}") \
@@ -189,10 +193,12 @@ class Run:
                     value = loss.item()
                     if not math.isfinite(value):
                         self._log({"step": self.step, "loss": value, "grad_norm": grad_norm})
+                        kept = ("no checkpoint of this run was saved yet" if self.saved_step is None else
+                                f"the checkpoint of step {self.saved_step} is kept in {self.checkpoint_path}")
                         raise TrainingDiverged(
                             f"train: the loss became {value} at step {self.step} ({self.task.name}, "
                             f"{type(self.optimizer).__name__} lr {self.optimizer.param_groups[0].get('lr')}); "
-                            f"the last checkpoint is kept; try a lower learning rate or gradient clipping")
+                            f"{kept}; try a lower learning rate or gradient clipping")
                     if self.step % log_every == 0:   # by step number alone, so a resumed run logs the same steps
                         rate = seen / max(time.perf_counter() - t0, 1e-9)
                         self._log({"step": self.step, "loss": value, "grad_norm": grad_norm, "seq_per_s": rate})

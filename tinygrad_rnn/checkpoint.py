@@ -144,6 +144,7 @@ def save(obj: Any, path: str | os.PathLike, *, config: dict | None = None, step:
     array or Tensor, or a dict/list nesting those with numbers and strings. ``config`` and
     ``step`` go into the header (taken from ``obj["config"]``/``obj["step"]`` when ``obj``
     is a dict that has them); with ``save_rng`` the generator's state is recorded too.
+    The folder must exist (``MissingFileError``, a ``FileNotFoundError``, names it otherwise).
     """
     path = _path(path, "save")
     arrays: dict[str, np.ndarray] = {}

@@ -337,7 +337,7 @@ def _fan_out_groups(view: View, rankdir: str = "TB") -> list[tuple[tuple[str, ..
     the left (``"TB"``) or on top (``"LR"``), so every step draws its gates alike.
 
     A row is the children of a fan-out (``a`` to its four chunks) that have no other input,
-    or the gates of a step at one depth (LSTM ``i f g o``; GRU ``r z``, with ``n`` below).
+    or one of :func:`_gate_rows` (LSTM ``i f c_{t-1} g o``; GRU ``r z``; ``x_t``, ``W_ihᵀ``).
     """
     ins: dict[str, int] = {}
     kids: dict[str, list[str]] = {}
@@ -365,8 +365,10 @@ def _fan_out_groups(view: View, rankdir: str = "TB") -> list[tuple[tuple[str, ..
 
 
 def _gate_rows(view: View) -> list[tuple[tuple[str, ...], list[str]]]:
-    """The gates of each ``t=N`` step (``i f g o``, ``r z n``) grouped by their depth in the
-    step (the longest path to them from the step's inputs), those at one depth in a row."""
+    """Rows inside each ``t=N`` step: the gates (``i f g o``, ``r z n``) at one depth in the
+    step (the longest path to them from the step's inputs), with a state that only one of
+    them reads; a gate alone at its depth after its partner operand; and the leaf operands
+    of an op in argument order."""
     rank = {g: i for i, g in enumerate(GATE_ORDER)}
     step = {d.id: d.scope for d in view.nodes if group_key(d.scope)[1] is not None}
     out: dict[str, list[str]] = {}
@@ -421,6 +423,16 @@ def _gate_rows(view: View) -> list[tuple[tuple[str, ...], list[str]]]:
                 made_from = ins.get(p, [])
                 if p != g and len(made_from) == 1 and gate.get(made_from[0], len(rank)) < gate[g]:
                     out_rows.append((path, [p, g]))
+    # the leaf operands of an op (x_t and W_ihᵀ in x_t @ W_ihᵀ) in argument order, so that
+    # the inputs of every step come in one order too
+    leaves = set(step) - {e.dst for e in view.edges}
+    args: dict[str, list[tuple[int, str]]] = {}
+    for e in view.edges:
+        if e.src in leaves and step.get(e.dst) == step[e.src] and e.arg is not None:
+            args.setdefault(e.dst, []).append((e.arg, e.src))
+    for op, operands in args.items():
+        if len(operands) > 1 and len({a for a, _ in operands}) == len(operands):
+            out_rows.append((step[op], [i for _, i in sorted(operands)]))
     return out_rows
 
 

@@ -118,6 +118,43 @@ def test_cell_equations_come_from_the_cell_source():
     assert op_text("sub", ["1", "·"]) == "1 − ·" and op_text("tanh", ["·"]) == "tanh"
 
 
+def test_cell_equations_are_what_that_cell_computes():
+    plain = cell_equations(tg.nn.LSTMCell(2, 3))
+    assert plain["i"] == "i_t = σ(a_i)" and plain["f"] == "f_t = σ(a_f)" and plain["o"] == "o_t = σ(a_o)"
+    assert plain["c"] == "c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t"          # not the TF1 clip remark under it
+    assert plain["h"] == "h_t = o_t ⊙ tanh(c_t)"
+    peep = cell_equations(tg.nn.LSTMCell(2, 3, peepholes=True, forget_bias=1.0))
+    assert peep["f"] == "f_t = σ(a_f + forget_bias + w_cf ⊙ c_{t−1})" and peep["o"] == "o_t = σ(a_o + w_co ⊙ c_t)"
+    old = cell_equations(tg.nn.LSTMCell(2, 3, forget_gate=False))
+    assert "f" not in old and old["c"] == "c_t = c_{t−1} + i_t ⊙ g_t" and old["*"].startswith("[a_i | a_g | a_o] = ")
+    clipped = cell_equations(tg.nn.LSTMCell(2, 4, proj_size=2, cell_clip=3.0, proj_clip=1.0))
+    assert clipped["c"] == "c_t = clip(f_t ⊙ c_{t−1} + i_t ⊙ g_t, ±cell_clip)"
+    assert clipped["h"] == "h_t = clip(W_hr·(o_t ⊙ tanh(c_t)), ±proj_clip)"
+    # the GRU's candidate: the branch the cell takes (PyTorch's reset-after by default)
+    assert cell_equations(tg.nn.GRUCell(2, 3))["n"] == "n_t = tanh(i_n + r_t ⊙ (W_hn·h + b_hn))"
+    assert cell_equations(tg.nn.GRUCell(2, 3, reset_after=False))["n"] == "n_t = tanh(i_n + W_hn·(r_t ⊙ h))"
+    assert cell_equations(tg.nn.RNNCell(2, 3, nonlinearity="relu"))["h"] == "h_t = relu(a_t)"
+    assert cell_equations(tg.nn.LSTMCell(2, 3, recurrent_activation="hard_sigmoid"))["i"] == "i_t = hard_sigmoid(a_i)"
+    # the class: every comment as written
+    assert "w_cf ⊙ c_{t−1}" in cell_equations(tg.nn.LSTMCell)["f"]
+
+
+def test_each_lane_of_a_page_shows_its_own_cells_equations():
+    tg.manual_seed(0)
+    x = tg.randn(3, 1, 2)
+    runs, cells = [], []
+    for label, cell in (("plain", tg.nn.LSTMCell(2, 3)), ("peep", tg.nn.LSTMCell(2, 3, peepholes=True))):
+        _, last = tg.viz.unroll_cell(cell, x, scope="lstm")
+        loss = tg.viz.default_loss(cell, last)
+        tg.viz.backward_with_grads(loss)
+        runs.append((label, loss))
+        cells.append(cell)
+    data = page_data(tg.viz.explore(runs[0][1], label="plain", compare=runs[1:], params=cells))
+    eqs = {lane["label"]: {n["name"]: n.get("eq") for n in data["templates"][lane["templates"][1]]["nodes"]}
+           for lane in data["lanes"]}
+    assert eqs["plain"]["f"] == "f_t = σ(a_f)" and eqs["peep"]["f"] == "f_t = σ(a_f + w_cf ⊙ c_{t−1})"
+
+
 def test_cli_explore_writes_the_page_and_refuses_bad_input(tmp_path: Path, capsys):
     out = tmp_path / "flow.html"
     assert main(["explore", "--cell", "lstm:1", "--compare", "rnn,gru", "--steps", "6",

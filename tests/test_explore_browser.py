@@ -100,6 +100,64 @@ def test_click_a_step_opens_its_gates_and_hover_fills_details(browser, compare_p
     assert page.locator("#step-graph g.node text").all_inner_texts() == first
 
 
+def _x_ticks(page) -> list[str]:
+    """The chart's step labels, left to right (the y labels read 1e-5, the legend words)."""
+    texts = page.locator("#chart svg text").all_text_contents()
+    return [t for t in texts if t.isdigit()]
+
+
+def _small_page(tmp_path: Path, cell, T: int, name: str) -> Path:
+    tg.manual_seed(0)
+    _, last = tg.viz.unroll_cell(cell, tg.randn(T, 1, cell.input_size), scope="cell")
+    explorer = tg.viz.explore(tg.viz.default_loss(cell, last), params=cell, label=name)
+    return explorer.save(tmp_path / f"{name}.html")
+
+
+def test_chart_steps_read_as_round_numbers_from_first_to_last(browser, compare_page, tmp_path, tmp_path_factory):
+    off = open_offline(browser, compare_page, 1280, 800, wait_for="body[data-ready]")
+    # T = 100: steps 0..99, labelled every 20 and at the last step (not 0, 25, 50, 74, 99)
+    assert _x_ticks(off.page) == ["0", "20", "40", "60", "80", "99"]
+    assert off.page.locator("#chart text.xtick").all_text_contents() == _x_ticks(off.page)
+    out = shots_dir(tmp_path_factory) / "explorer_chart.png"
+    off.page.locator("#chart").screenshot(path=str(out))
+    assert out.stat().st_size > 5_000
+    for T, expected in ((1, ["0"]), (2, ["0", "1"]), (3, ["0", "1", "2"]), (12, ["0", "2", "4", "6", "8", "11"])):
+        path = _small_page(tmp_path, tg.nn.GRUCell(2, 3), T, f"gru{T}")
+        ticks = _x_ticks(open_offline(browser, path, wait_for="body[data-ready]").page)
+        assert ticks == expected, (T, ticks)
+        assert len(set(ticks)) == len(ticks)
+
+
+def _hover_gate(page, lane: str, step: int, gate: str) -> str:
+    page.click(f'[data-step="{step}"][data-cell="{lane}"]')
+    page.wait_for_function(f"document.querySelector('#step-graph').dataset.openStep === '{step}'")
+    page.locator("#step-graph g.node", has_text=f"{gate} = sigmoid").first.hover()
+    return page.locator("#details").inner_text()
+
+
+def test_equation_panel_shows_what_each_cell_computes(browser, compare_page, tmp_path, tmp_path_factory):
+    page = open_offline(browser, compare_page, 1280, 800, wait_for="body[data-ready]").page
+    # no peepholes: no w_c terms (the cell's source comment names them for peepholes=True)
+    details = _hover_gate(page, "LSTM, forget bias 1", 60, "f")
+    assert "f_t = σ(a_f + forget_bias)" in details and "w_c" not in details, details
+    out = shots_dir(tmp_path_factory) / "explorer_equation.png"
+    page.locator("#details").screenshot(path=str(out))
+    assert out.stat().st_size > 2_000
+    details = _hover_gate(page, "LSTM, forget bias 0", 60, "f")     # its own cell: no forget bias term
+    assert "f_t = σ(a_f)" in details and "forget_bias" not in details, details
+    details = _hover_gate(page, "LSTM, forget bias 0", 60, "o")
+    assert "o_t = σ(a_o)" in details and "w_co" not in details, details
+    # with peepholes the terms are there
+    path = _small_page(tmp_path, tg.nn.LSTMCell(2, 3, peepholes=True), 4, "peepholes")
+    page = open_offline(browser, path, 1280, 800, wait_for="body[data-ready]").page
+    details = _hover_gate(page, "peepholes", 2, "f")
+    assert "f_t = σ(a_f + w_cf ⊙ c_{t−1})" in details, details
+    details = _hover_gate(page, "peepholes", 2, "o")
+    assert "o_t = σ(a_o + w_co ⊙ c_t)" in details, details
+    out = shots_dir(tmp_path_factory) / "explorer_equation_peepholes.png"
+    page.locator("#details").screenshot(path=str(out))
+
+
 def test_hovering_a_step_highlights_it_everywhere(browser, compare_page):
     page = open_offline(browser, compare_page, wait_for="body[data-ready]").page
     page.hover('[data-step="42"][data-cell="GRU"]')

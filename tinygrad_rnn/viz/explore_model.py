@@ -12,7 +12,6 @@ as ``h_{t-1}``.
 """
 from __future__ import annotations
 
-import inspect
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -20,6 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from .. import backend
+from .cell_equations import cell_equations
 from .graph import INPUT, OP, OUTPUT, PARAMETER, Graph, Node, group_key
 
 _NUMBERED = re.compile(r"^([A-Za-z]\w*?)_(-?\d+)$")
@@ -66,34 +66,7 @@ def _stats(node: Node) -> list[float | None]:
     return out + [float(a.min()), float(a.mean()), float(a.max())]
 
 
-# -- equations: the comment line above each named tensor in a cell's forward -------------------
-
-def cell_equations(cell_type: type) -> dict[str, str]:
-    """``{"f": "f_t = σ(a_f + forget_bias + w_cf ⊙ c_{t−1})", ...}`` from the cell's source.
-
-    A cell names its tensors (``f.name = "f"``) right under the equation they compute, written
-    as a comment (``# f_t = σ(...)``). The equation of a name is the nearest comment above
-    its ``.name =`` line that holds an ``=``; ``"*"`` is the first such comment of
-    ``forward`` (the pre-activations every gate shares).
-    """
-    try:
-        lines = inspect.getsource(cell_type.forward).splitlines()
-    except (OSError, TypeError):
-        return {}
-    eqs: dict[str, str] = {}
-    last_comment = None
-    assign = re.compile(r"""^\s*\w+\.name\s*=\s*["'](\w+)["']""")
-    for line in lines:
-        s = line.strip()
-        if s.startswith("#") and "=" in s:
-            last_comment = s.lstrip("# ").strip()
-            eqs.setdefault("*", last_comment)
-            continue
-        m = assign.match(line)
-        if m and last_comment and m.group(1) not in eqs:
-            eqs[m.group(1)] = last_comment
-    return eqs
-
+# -- equations: read from each cell's source, as that cell computes them (cell_equations.py) --
 
 def cells_of(modules: Any) -> list[Any]:
     """Every recurrent cell inside ``modules`` (a Module, or a list of them)."""
@@ -108,12 +81,19 @@ def cells_of(modules: Any) -> list[Any]:
     return found
 
 
-def equations_for(names: set[str], cells: Iterable[Any]) -> dict[str, str]:
-    """The equations of the cell class whose named tensors cover most of ``names``."""
+def equations_for(names: set[str], cells: Iterable[Any], used: set[int] = frozenset()) -> dict[str, str]:
+    """The equations of the cell behind a lane: the one whose parameters the lane's ops read
+    (``used``: ids of those tensors), so that two LSTMs on one page, one with peepholes or a
+    forget bias, each show their own; without a match, the cell whose named tensors cover
+    most of ``names``."""
+    cells = list(cells)
+    owners = [c for c in cells if any(id(p) in used for p in c.parameters())]
+    if owners:
+        return cell_equations(owners[0])
     best: dict[str, str] = {}
     score = 0
     for cell in cells:
-        eqs = cell_equations(type(cell))
+        eqs = cell_equations(cell)
         s = len(names & set(eqs))
         if s > score:
             best, score = eqs, s
@@ -184,7 +164,10 @@ def build_lanes(graph: Graph, label: str, store: TemplateStore, cells: list[Any]
     lanes = []
     for path, steps in groups.items():
         names = {n.name for members in steps.values() for n in members if n.name}
-        eqs = equations_for(names, cells)
+        used = {id(graph.by_id[src].tensor) for members in steps.values() for n in members
+                if n.id in producer for src in inputs_of.get(producer[n.id].id, [])
+                if graph.by_id[src].kind == PARAMETER}
+        eqs = equations_for(names, cells, used)
         lane_label = label if len(groups) == 1 else f"{label}: {' / '.join(path)}"
         parts = sorted({m.group(1) for members in steps.values() for n in members
                         if (m := _NUMBERED.match(n.name)) and m.group(1) != "x"},

@@ -111,7 +111,19 @@
     return [lo, hi];
   }
   const [yLo, yHi] = logRange();
-  const tMax = Math.max(1, ...lanes.map(l => Math.max(...l.steps)));
+  const lastStep = Math.max(0, ...lanes.map(l => Math.max(...l.steps)));
+  const tMax = Math.max(1, lastStep);
+  // x-axis labels: round steps (1, 2 or 5 × 10^k apart, at most six gaps) from 0, plus the
+  // last step, where the loss is; a round step within half a gap of the last one is left out
+  function stepTicks(last) {
+    if (last < 1) return [0];
+    const raw = last / 6, mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    const every = Math.max(1, [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw));
+    const ticks = [];
+    for (let t = 0; t < last; t += every) if (t === 0 || last - t > every / 2) ticks.push(t);
+    ticks.push(last);
+    return ticks;
+  }
   function cx(t) { return chart.L + (chart.W - chart.L - chart.R) * t / tMax; }
   function cy(v) { return chart.T + (chart.H - chart.T - chart.B) * (1 - (Math.log10(v) - yLo) / (yHi - yLo)); }
   let cursor = null;
@@ -127,10 +139,10 @@
       sel("line", {x1: chart.L - 3, x2: chart.W - chart.R, y1: y, y2: y, stroke: "#eee"}, svg);
       sel("text", {x: chart.L - 5, y: y + 3, "text-anchor": "end"}, svg).textContent = "1e" + e;
     }
-    for (let i = 0; i <= 4; i++) {
-      const t = Math.round(tMax * i / 4);
-      sel("text", {x: cx(t), y: chart.H - chart.B + 13, "text-anchor": "middle"}, svg).textContent = String(t);
-    }
+    stepTicks(lastStep).forEach(t => {
+      sel("line", {class: "axis", x1: cx(t), x2: cx(t), y1: chart.H - chart.B, y2: chart.H - chart.B + 3}, svg);
+      sel("text", {class: "xtick", x: cx(t), y: chart.H - chart.B + 13, "text-anchor": "middle"}, svg).textContent = String(t);
+    });
     sel("text", {x: (chart.L + chart.W) / 2, y: chart.H - chart.B + 26, "text-anchor": "middle"}, svg).textContent = "time step t (the loss is at the last step)";
     lanes.forEach((lane, li) => {
       const color = PALETTE[li % PALETTE.length];

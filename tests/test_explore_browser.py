@@ -113,12 +113,12 @@ def _small_page(tmp_path: Path, cell, T: int, name: str) -> Path:
     return explorer.save(tmp_path / f"{name}.html")
 
 
-def test_chart_steps_read_as_round_numbers_from_first_to_last(browser, compare_page, tmp_path, tmp_path_factory):
+def test_chart_steps_read_as_round_numbers_from_first_to_last(browser, compare_page, tmp_path):
     off = open_offline(browser, compare_page, 1280, 800, wait_for="body[data-ready]")
     # T = 100: steps 0..99, labelled every 20 and at the last step (not 0, 25, 50, 74, 99)
     assert _x_ticks(off.page) == ["0", "20", "40", "60", "80", "99"]
     assert off.page.locator("#chart text.xtick").all_text_contents() == _x_ticks(off.page)
-    out = shots_dir(tmp_path_factory) / "explorer_chart.png"
+    out = tmp_path / "explorer_chart.png"
     off.page.locator("#chart").screenshot(path=str(out))
     assert out.stat().st_size > 5_000
     for T, expected in ((1, ["0"]), (2, ["0", "1"]), (3, ["0", "1", "2"]), (12, ["0", "2", "4", "6", "8", "11"])):
@@ -135,12 +135,12 @@ def _hover_gate(page, lane: str, step: int, gate: str) -> str:
     return page.locator("#details").inner_text()
 
 
-def test_equation_panel_shows_what_each_cell_computes(browser, compare_page, tmp_path, tmp_path_factory):
+def test_equation_panel_shows_what_each_cell_computes(browser, compare_page, tmp_path):
     page = open_offline(browser, compare_page, 1280, 800, wait_for="body[data-ready]").page
     # no peepholes: no w_c terms (the cell's source comment names them for peepholes=True)
     details = _hover_gate(page, "LSTM, forget bias 1", 60, "f")
     assert "f_t = σ(a_f + forget_bias)" in details and "w_c" not in details, details
-    out = shots_dir(tmp_path_factory) / "explorer_equation.png"
+    out = tmp_path / "explorer_equation.png"
     page.locator("#details").screenshot(path=str(out))
     assert out.stat().st_size > 2_000
     details = _hover_gate(page, "LSTM, forget bias 0", 60, "f")     # its own cell: no forget bias term
@@ -154,7 +154,7 @@ def test_equation_panel_shows_what_each_cell_computes(browser, compare_page, tmp
     assert "f_t = σ(a_f + w_cf ⊙ c_{t−1})" in details, details
     details = _hover_gate(page, "peepholes", 2, "o")
     assert "o_t = σ(a_o + w_co ⊙ c_t)" in details, details
-    out = shots_dir(tmp_path_factory) / "explorer_equation_peepholes.png"
+    out = tmp_path / "explorer_equation_peepholes.png"
     page.locator("#details").screenshot(path=str(out))
 
 

@@ -199,8 +199,8 @@ def _gates_per_step(dot: str, gates: str, rankdir: str) -> list[str]:
 @pytest.mark.parametrize("kind,gates", [("lstm", "ifgo"), ("gru", "rzn")])
 def test_every_step_shows_its_gates_in_the_order_of_the_equations(kind: str, gates: str) -> None:
     # LSTM i f g o side by side in that order at every step; GRU r then z, and n (made
-    # from r, one row lower) after z. They used to come out f i g o in one step and
-    # g i f o in the next (dot's last crossing pass over the whole graph reordered them)
+    # from r, one row lower) after z. They used to come out f g i o in one step and
+    # g i f o in another (dot's last crossing pass over the whole graph reordered them)
     tg.manual_seed(0)
     cell = {"lstm": tg.nn.LSTMCell, "gru": tg.nn.GRUCell}[kind](2, 3)
     _, last = tg.viz.unroll_cell(cell, tg.randn(4, 1, 2), scope=kind)

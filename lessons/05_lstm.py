@@ -416,7 +416,7 @@ g                                     # in Jupyter, the last expression of a cel
 # Each grey cluster is one time step (`t=0`, `t=1`). Inside it, read from the top: the input
 # `x_t` and the previous `h` are multiplied by the transposed weights (the `@` ops, with the
 # weights as small green-edged tags `W_ihᵀ`, `W_hhᵀ`), the two biases are added, and the (1, 8)
-# result is cut into four (1, 2) slices (`index`). Each slice goes through a `sigmoid` or `tanh`
+# result is cut into four (1, 2) slices by one `split`. Each slice goes through a `sigmoid` or `tanh`
 # and comes out as a gate named `i`, `f`, `g` or `o`. Then find `c_0` and `c_1`: each is a sum of
 # two products, f times the old c and i times g. Step 1 reads `c_0` (the small tag `c_0` next to
 # its `f ⊙ c_0`): that product is the conveyor belt. The parameters are drawn as a tag at every

@@ -209,7 +209,7 @@ g                                     # in Jupyter, the last expression of a cel
 # gradient) and the previous state `h_prev` (drawn as a tag, since it is a leaf we asked a
 # gradient for) each go through one matrix product with a stacked weight (the green-edged tags
 # `W_ihᵀ`, `W_hhᵀ`) and get their bias added. Each (1, 6) result is cut into three (1, 2)
-# slices (`index`), and the slices meet pairwise in sums that feed the gates `r` and `z` and,
+# slices by a `split`, and the slices meet pairwise in sums that feed the gates `r` and `z` and,
 # through a product with `r`, the candidate `n`. The `1 − z` node computes the candidate's share.
 # Notice that `h_prev` reaches the output twice: through the matrix product into the gates and
 # the candidate, and straight into the product `z ⊙ h_prev` on the left (a second `h_prev`

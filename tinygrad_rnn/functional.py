@@ -92,7 +92,7 @@ def _pair(op: str, a: Any, b: Any) -> tuple[Tensor, Any]:
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Elementwise ``a if cond else b``; ``a`` and ``b`` may be tensors or Python numbers."""
     for what, v in (("the condition", cond), ("a", a), ("b", b)):
-        if _is_torch_tensor(v):
+        if not isinstance(v, (Tensor, float, int)) and _is_torch_tensor(v):   # the step loop's masks: cheap
             check_tensor("where", what, v)
     try:
         c = cond if isinstance(cond, Tensor) else Tensor(cond)

@@ -2,7 +2,8 @@
 each timed alone, as this library runs them (NumPy) and as PyTorch's ``mm`` runs them.
 
 One training step of the layer (primitive and fused, the step of :mod:`.worker`) runs once with
-the library's product function wrapped, which notes every product's operand shapes and memory
+the library's product function wrapped (both paths before any timing, so that every product is
+timed in the same process state), which notes every product's operand shapes and memory
 layouts. Each distinct product is then timed alone on copies of its operands with the same
 layouts: through :func:`tinygrad_rnn.threads.matmul` under the current thread setting, and as
 ``torch.from_numpy(a) @ torch.from_numpy(b)`` on PyTorch's own threads (the same arrays, no
@@ -96,8 +97,12 @@ def main(args: argparse.Namespace) -> int:
     for hidden in args.hidden:
         spec = {"cell": args.what, "hidden": hidden, "batch": args.batch, "steps": args.steps,
                 "input": args.input, "output": 1, "dtype": args.dtype, "device": args.device}
-        for path in ("primitive", "fused"):
-            rows = time_products(*recorded_products(spec, fused=path == "fused"), args.rounds)
+        # record both paths before timing any product: how fast OpenBLAS runs a small product
+        # can depend on what the process ran before (here small products ran faster once a
+        # product of 512³ multiply-adds had run), so every row is timed in the same state
+        recorded = {path: recorded_products(spec, fused=path == "fused") for path in ("primitive", "fused")}
+        for path, (counts, operands) in recorded.items():
+            rows = time_products(counts, operands, args.rounds)
             out.append({"hidden": hidden, "path": path, "products": rows,
                         "ours_total": sum(r["per_step"] * r["ours"] for r in rows),
                         "torch_total": sum(r["per_step"] * r["torch"] for r in rows)})

@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 
 from . import argtypes
+from .cell_specs import KINDS as CELLS, parse_cells
 from .main import CLIError
-
-CELLS = ("rnn", "lstm", "gru")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -142,27 +141,6 @@ def run_graph(args: argparse.Namespace) -> int:
         return 1
     print(f"wrote {out}")
     return 0
-
-
-def parse_cells(spec: str, default_fb: float) -> list[tuple[str, float]]:
-    """``"rnn,lstm:1,gru"`` -> ``[("rnn", 0.0), ("lstm", 1.0), ("gru", 0.0)]``."""
-    items = []
-    for raw in spec.split(","):
-        item = raw.strip().lower()
-        if not item:
-            continue
-        kind, _, fb = item.partition(":")
-        if kind not in CELLS:
-            raise CLIError(f"--cells: unknown cell {raw.strip()!r}; use rnn, lstm, gru or lstm:<forget bias>")
-        if fb and kind != "lstm":
-            raise CLIError(f"--cells: only lstm takes a forget bias (got {raw.strip()!r})")
-        try:
-            items.append((kind, float(fb) if fb else (default_fb if kind == "lstm" else 0.0)))
-        except ValueError:
-            raise CLIError(f"--cells: forget bias in {raw.strip()!r} is not a number") from None
-    if not items:
-        raise CLIError("--cells: give at least one cell, e.g. rnn,lstm,gru")
-    return items
 
 
 def _first_middle_last(n: int) -> list[int]:

@@ -211,6 +211,23 @@ def test_set_num_threads_fixed_and_system(restore):
     assert all(n == 1 for n in _blas_threads())
 
 
+def test_putting_blas_on_one_thread_runs_one_long_float32_product(restore, monkeypatch):
+    # with OpenBLAS at one thread, small float32 products stayed slow until such a product ran
+    seen = []
+    real = np.matmul
+
+    def noting(a, b, *args, **kwargs):
+        seen.append((a.shape, b.shape, a.dtype))
+        return real(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(threads.np, "matmul", noting)
+    openblas = any(type(c).__name__ == "OpenBLASController" for c in threads._blas())
+    for setting, warmed in (("auto", openblas), (2, openblas), ("system", False), ("measure", openblas)):
+        seen.clear()
+        threads.set_num_threads(setting)
+        assert (seen == [((64, 4096), (4096, 64), np.dtype(np.float32))]) == warmed, setting
+
+
 @pytest.mark.parametrize("bad", [0, -2, "many", "", 1.5, True])
 def test_bad_settings_name_the_knob(bad, restore):
     with pytest.raises(ValueError, match="BLAS threads.*TINYGRAD_RNN_BLAS_THREADS"):

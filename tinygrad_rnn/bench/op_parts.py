@@ -66,18 +66,6 @@ def _all_ops() -> Iterator[type]:
                 yield sub
 
 
-def _timed(acc: dict, key: tuple, fn: Callable[..., Any]) -> Callable[..., Any]:
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        t0 = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            acc[key] += time.perf_counter() - t0
-            acc[key + ("calls",)] += 1
-    wrapper.__wrapped__ = fn
-    return wrapper
-
-
 def _plain_total(step: Callable[[], None], sync: Callable[[], None], steps_timed: int) -> float:
     sync()
     t0 = time.perf_counter()
@@ -90,7 +78,7 @@ def _plain_total(step: Callable[[], None], sync: Callable[[], None], steps_timed
 def _result(acc: dict, total: float, plain: float, steps_timed: int) -> dict:
     parts = {kind: {phase: acc[kind, phase] / steps_timed for phase in ("forward", "backward")}
              for kind in KINDS}
-    calls = {kind: sum(acc[kind, phase, "calls"] for phase in ("forward", "backward")) / steps_timed
+    calls = {kind: sum(acc[(kind, phase), "calls"] for phase in ("forward", "backward")) / steps_timed
              for kind in KINDS}
     timed = sum(v for p in parts.values() for v in p.values())
     return {"total": total, "plain_total": plain, "parts": parts, "calls": calls,
@@ -100,6 +88,7 @@ def _result(acc: dict, total: float, plain: float, steps_timed: int) -> dict:
 def measure_tinygrad(spec: dict, steps_timed: int) -> dict:
     """Seconds per primitive training step of our engine: in total (with the op timers and in a
     plain run), per kind of op and pass, and op calls per step per kind."""
+    from .parts import _timed
     from .worker import make_tinygrad
     acc: dict = defaultdict(float)
     step, sync = make_tinygrad(spec, fused=False)
@@ -147,7 +136,7 @@ def measure_torch(spec: dict, steps_timed: int) -> dict:
             continue
         phase = "backward" if _under_autograd(ev) else "forward"
         acc[kind, phase] += ev.cpu_time_total * 1e-6
-        acc[kind, phase, "calls"] += 1
+        acc[(kind, phase), "calls"] += 1
     return _result(acc, total, plain, steps_timed)
 
 

@@ -129,21 +129,23 @@ def measure_torch(spec: dict, steps_timed: int) -> dict:
             prof.stop()
     acc: dict = defaultdict(float)
     for ev in prof.events():
-        if not ev.name.startswith("aten::") or _aten_parent(ev):
+        if not ev.name.startswith("aten::") or _has_ancestor(ev, "aten::"):
             continue                  # an op inside another op counts with the outer one
         kind = _TORCH_KIND_OF.get(ev.name.removeprefix("aten::"))
         if kind is None:
             continue
-        phase = "backward" if _under_autograd(ev) else "forward"
+        phase = "backward" if _has_ancestor(ev, "autograd::engine") else "forward"
         acc[kind, phase] += ev.cpu_time_total * 1e-6
         acc[(kind, phase), "calls"] += 1
     return _result(acc, total, plain, steps_timed)
 
 
-def _aten_parent(ev: Any) -> bool:
+def _has_ancestor(ev: Any, prefix: str) -> bool:
+    """Whether an event that encloses ``ev`` in PyTorch's profile is named ``prefix...``: an
+    ``aten::`` op inside another, or a backward node's ``autograd::engine::evaluate_function``."""
     p = ev.cpu_parent
     while p is not None:
-        if p.name.startswith("aten::"):
+        if p.name.startswith(prefix):
             return True
         p = p.cpu_parent
     return False
@@ -161,17 +163,6 @@ def _stderr_silenced() -> Iterator[None]:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-
-
-def _under_autograd(ev: Any) -> bool:
-    """Whether PyTorch's autograd engine ran this event (it runs each backward node under an
-    ``autograd::engine::evaluate_function: ...`` range)."""
-    p = ev.cpu_parent
-    while p is not None:
-        if p.name.startswith("autograd::engine"):
-            return True
-        p = p.cpu_parent
-    return False
 
 
 MEASURES = {"tinygrad-primitive": measure_tinygrad, "torch-primitive": measure_torch}

@@ -7,54 +7,54 @@ from . import backend
 from .errors import ArgumentTypeError, DtypeError, TinygradRNNError
 from .ops.arithmetic import Where
 from .ops.shape import cat, chunk, split, stack
-from .tensor import Tensor, _is_torch_tensor, _operands, check_tensor
+from .tensor import Tensor, _operands, check_tensor, refuse_torch_tensor
 
 __all__ = ["exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "hard_sigmoid", "softmax",
            "log_softmax", "maximum", "minimum", "where", "clip", "cat", "stack", "split", "chunk"]
 
 
 def exp(x: Tensor) -> Tensor:
-    return _tensor("exp", x).exp()
+    return check_tensor("exp", "the input", x).exp()
 
 
 def log(x: Tensor) -> Tensor:
-    return _tensor("log", x).log()
+    return check_tensor("log", "the input", x).log()
 
 
 def sqrt(x: Tensor) -> Tensor:
-    return _tensor("sqrt", x).sqrt()
+    return check_tensor("sqrt", "the input", x).sqrt()
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001 (PyTorch's name)
-    return _tensor("abs", x).abs()
+    return check_tensor("abs", "the input", x).abs()
 
 
 def tanh(x: Tensor) -> Tensor:
-    return _tensor("tanh", x).tanh()
+    return check_tensor("tanh", "the input", x).tanh()
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    return _tensor("sigmoid", x).sigmoid()
+    return check_tensor("sigmoid", "the input", x).sigmoid()
 
 
 def relu(x: Tensor) -> Tensor:
-    return _tensor("relu", x).relu()
+    return check_tensor("relu", "the input", x).relu()
 
 
 def hard_sigmoid(x: Tensor) -> Tensor:
-    return _tensor("hard_sigmoid", x).hard_sigmoid()
+    return check_tensor("hard_sigmoid", "the input", x).hard_sigmoid()
 
 
 def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    return _tensor("softmax", x).softmax(dim, axis=axis)
+    return check_tensor("softmax", "the input", x).softmax(dim, axis=axis)
 
 
 def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    return _tensor("log_softmax", x).log_softmax(dim, axis=axis)
+    return check_tensor("log_softmax", "the input", x).log_softmax(dim, axis=axis)
 
 
 def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-    return _tensor("clip", x).clip(min, max)
+    return check_tensor("clip", "the input", x).clip(min, max)
 
 
 def maximum(a: Tensor, b: Any) -> Tensor:
@@ -67,20 +67,11 @@ def minimum(a: Tensor, b: Any) -> Tensor:
     return a.minimum(b)
 
 
-def _tensor(op: str, x: Any) -> Tensor:
-    """``x`` itself when it is a Tensor; anything else (a torch.Tensor, which has ``.exp()``
-    too and would come back as one, an array, a list) is refused with the fix."""
-    if not isinstance(x, Tensor):
-        check_tensor(op, "the input", x)
-    return x
-
-
 def _pair(op: str, a: Any, b: Any) -> tuple[Tensor, Any]:
     """The operands of a symmetric binary op with a Tensor first (the other may be a number
     or an array); a torch.Tensor on either side is refused."""
     for v in (a, b):
-        if _is_torch_tensor(v):
-            check_tensor(op, "an operand", v)
+        refuse_torch_tensor(op, "an operand", v)
     if isinstance(a, Tensor):
         return a, b
     if isinstance(b, Tensor):
@@ -92,8 +83,8 @@ def _pair(op: str, a: Any, b: Any) -> tuple[Tensor, Any]:
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Elementwise ``a if cond else b``; ``a`` and ``b`` may be tensors or Python numbers."""
     for what, v in (("the condition", cond), ("a", a), ("b", b)):
-        if not isinstance(v, (Tensor, float, int)) and _is_torch_tensor(v):   # the step loop's masks: cheap
-            check_tensor("where", what, v)
+        if not isinstance(v, (Tensor, float, int)):   # the time loop calls where every step: cheap first
+            refuse_torch_tensor("where", what, v)
     try:
         c = cond if isinstance(cond, Tensor) else Tensor(cond)
     except TinygradRNNError as e:

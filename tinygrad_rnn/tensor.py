@@ -261,18 +261,26 @@ def _is_torch_tensor(value: Any) -> bool:
     return type(value).__module__.split(".")[0] == "torch" and hasattr(value, "detach")
 
 
-def check_tensor(who: str, what: str, value: Any) -> None:
-    """Raise :class:`ArgumentTypeError` unless ``value`` is a tinygrad_rnn Tensor.
-
-    The one check behind every entry point that takes a tensor (modules' inputs, losses,
-    ``tg.exp``, ``tg.cat``, ...): a ``torch.Tensor`` gets the conversion hint instead of
-    being converted silently or failing deep inside with "expected Tensor, got Tensor".
-    """
-    if isinstance(value, Tensor):
-        return
+def refuse_torch_tensor(who: str, what: str, value: Any) -> None:
+    """Raise :class:`ArgumentTypeError` with the conversion hint when ``value`` is a
+    ``torch.Tensor``, for entry points that take arrays and numbers too but must not read a
+    PyTorch tensor silently (targets, ``tg.cat``'s pieces, ``tg.where``'s operands)."""
     if _is_torch_tensor(value):
         raise ArgumentTypeError(f"{who}: {what} must be a tinygrad_rnn Tensor, got torch.Tensor; "
                                 f"convert it with tg.tensor(t)")
+
+
+def check_tensor(who: str, what: str, value: Any) -> "Tensor":
+    """``value`` itself when it is a tinygrad_rnn Tensor; anything else raises
+    :class:`ArgumentTypeError`.
+
+    The one check behind every entry point that takes a tensor (modules' inputs, losses,
+    ``tg.exp``, ``tg.cat``, ...): a ``torch.Tensor`` gets the conversion hint instead of
+    being converted silently, or running its own op and coming back as a torch.Tensor.
+    """
+    if isinstance(value, Tensor):
+        return value
+    refuse_torch_tensor(who, what, value)
     raise ArgumentTypeError(f"{who}: {what} must be a Tensor, got {type(value).__name__}")
 
 

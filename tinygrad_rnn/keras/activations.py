@@ -30,21 +30,13 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _tensor(op: str, x: Tensor) -> Tensor:
-    """``x`` when it is one of our Tensors; a torch.Tensor (whose own ops would run and
-    return a torch.Tensor) or anything else is refused with the fix."""
-    if not isinstance(x, Tensor):
-        check_tensor(op, "the input", x)
-    return x
-
-
 def softsign(x: Tensor) -> Tensor:
-    x = _tensor("softsign", x)
+    x = check_tensor("softsign", "the input", x)
     return x / (x.abs() + 1.0)
 
 
 def softplus(x: Tensor) -> Tensor:
-    x = _tensor("softplus", x)
+    x = check_tensor("softplus", "the input", x)
     # log(1 + eˣ) = max(x, 0) + log(1 + e^(−|x|)): the exponent is never positive
     return x.relu() + ((-x.abs()).exp() + 1.0).log()
 
@@ -56,27 +48,27 @@ def _elu(x: Tensor, alpha: float) -> Tensor:
 
 
 def elu(x: Tensor) -> Tensor:
-    x = _tensor("elu", x)
+    x = check_tensor("elu", "the input", x)
     return _elu(x, 1.0)
 
 
 def selu(x: Tensor) -> Tensor:
-    x = _tensor("selu", x)
+    x = check_tensor("selu", "the input", x)
     return _elu(x, _SELU_ALPHA) * _SELU_SCALE
 
 
 def swish(x: Tensor) -> Tensor:
-    x = _tensor("swish", x)
+    x = check_tensor("swish", "the input", x)
     return x * x.sigmoid()
 
 
 def mish(x: Tensor) -> Tensor:
-    x = _tensor("mish", x)
+    x = check_tensor("mish", "the input", x)
     return x * softplus(x).tanh()
 
 
 def exponential(x: Tensor) -> Tensor:
-    x = _tensor("exponential", x)
+    x = check_tensor("exponential", "the input", x)
     return x.exp()
 
 

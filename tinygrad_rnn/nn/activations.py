@@ -24,23 +24,17 @@ ActivationSpec = Union[str, Activation, None]
 
 def identity(x: Tensor) -> Tensor:
     """f(x) = x (Keras' ``"linear"``, and ``activation=None``)."""
-    if not isinstance(x, Tensor):       # a torch.Tensor would pass straight through
-        check_tensor("identity", "the input", x)
-    return x
+    return check_tensor("identity", "the input", x)   # a torch.Tensor would pass straight through
 
 
 def hard_sigmoid(x: Tensor) -> Tensor:
     """Keras 2: clip(0.2·x + 0.5, 0, 1)."""
-    if not isinstance(x, Tensor):
-        check_tensor("hard_sigmoid", "the input", x)
-    return x.hard_sigmoid()
+    return check_tensor("hard_sigmoid", "the input", x).hard_sigmoid()
 
 
 def hardsigmoid(x: Tensor) -> Tensor:
     """PyTorch / Keras 3: clip(x/6 + 0.5, 0, 1)."""
-    if not isinstance(x, Tensor):
-        check_tensor("hardsigmoid", "the input", x)
-    return (x * (1.0 / 6.0) + 0.5).clip(0.0, 1.0)
+    return (check_tensor("hardsigmoid", "the input", x) * (1.0 / 6.0) + 0.5).clip(0.0, 1.0)
 
 
 _BY_NAME: dict[str, Activation] = {

@@ -13,22 +13,20 @@ from ..arguments import describe, real
 from ..errors import ArgumentTypeError, StateError
 from .. import backend
 from ..errors import TinygradRNNError
-from ..tensor import Tensor, _is_torch_tensor, check_tensor
+from ..tensor import Tensor, refuse_torch_tensor
 
 
 def _with_grads(params: Tensor | Iterable[Tensor], op: str) -> list[Tensor]:
     """The tensors among ``params`` (one Tensor or an iterable of them) that have a gradient."""
     if isinstance(params, Tensor):
         return [params] if params.grad is not None else []
-    if _is_torch_tensor(params):        # iterable too: its rows would be refused one by one
-        check_tensor(op, "params", params)
+    refuse_torch_tensor(op, "params", params)   # iterable too: its rows would be refused one by one
     if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
         raise ArgumentTypeError(f"{op}: params must be a Tensor or an iterable of Tensors "
                                 f"(e.g. model.parameters()), got {describe(params)}")
     params = list(params)
     for p in params:
-        if _is_torch_tensor(p):
-            check_tensor(op, "each of params", p)
+        refuse_torch_tensor(op, "each of params", p)
         if not isinstance(p, Tensor):
             raise ArgumentTypeError(f"{op}: params must hold Tensors, got {describe(p)}")
     return [p for p in params if p.grad is not None]

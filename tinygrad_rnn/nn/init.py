@@ -195,13 +195,6 @@ def initial_value(spec: InitSpec, shape: Sequence[int], hidden_size: int, dtype:
 
 # ---- in-place versions (PyTorch's names) -------------------------------------------------
 
-def _target(op: str, t: Tensor) -> Tensor:
-    """The tensor an in-place initialiser fills: one of ours (a torch.Tensor gets the fix)."""
-    if not isinstance(t, Tensor):
-        check_tensor(op, "the tensor", t)
-    return t
-
-
 def _fill(t: Tensor, arr: np.ndarray) -> Tensor:
     t.data = backend.to_device(np.asarray(arr, dtype=t.dtype), t.device)
     return t
@@ -209,32 +202,32 @@ def _fill(t: Tensor, arr: np.ndarray) -> Tensor:
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill ``t`` with U(a, b) in place; returns ``t``."""
-    return _fill(_target("uniform_", t), uniform(t.shape, a, b))
+    return _fill(check_tensor("uniform_", "the tensor", t), uniform(t.shape, a, b))
 
 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill ``t`` with N(mean, std²) in place."""
-    return _fill(_target("normal_", t), normal(t.shape, mean, std))
+    return _fill(check_tensor("normal_", "the tensor", t), normal(t.shape, mean, std))
 
 
 def zeros_(t: Tensor) -> Tensor:
     """Fill ``t`` with zeros in place."""
-    return _fill(_target("zeros_", t), zeros(t.shape))
+    return _fill(check_tensor("zeros_", "the tensor", t), zeros(t.shape))
 
 
 def ones_(t: Tensor) -> Tensor:
     """Fill ``t`` with ones in place."""
-    return _fill(_target("ones_", t), ones(t.shape))
+    return _fill(check_tensor("ones_", "the tensor", t), ones(t.shape))
 
 
 def constant_(t: Tensor, value: float) -> Tensor:
     """Fill ``t`` with ``value`` in place."""
-    return _fill(_target("constant_", t), constant(t.shape, value))
+    return _fill(check_tensor("constant_", "the tensor", t), constant(t.shape, value))
 
 
 def glorot_uniform_(t: Tensor, gain: float = 1.0) -> Tensor:
     """Fill ``t`` (PyTorch layout) with Glorot-uniform values in place."""
-    return _fill(_target("glorot_uniform_", t), glorot_uniform(t.shape, gain))
+    return _fill(check_tensor("glorot_uniform_", "the tensor", t), glorot_uniform(t.shape, gain))
 
 
 xavier_uniform_ = glorot_uniform_
@@ -242,4 +235,4 @@ xavier_uniform_ = glorot_uniform_
 
 def orthogonal_(t: Tensor, gain: float = 1.0) -> Tensor:
     """Fill ``t`` with a random (semi-)orthogonal matrix in place."""
-    return _fill(_target("orthogonal_", t), orthogonal(t.shape, gain))
+    return _fill(check_tensor("orthogonal_", "the tensor", t), orthogonal(t.shape, gain))

@@ -16,7 +16,7 @@ from ..arguments import describe, is_int, probability
 from ..errors import ArgumentError, ArgumentTypeError
 from .. import backend
 from ..errors import DtypeError, ShapeError
-from ..tensor import Function, Tensor, _is_torch_tensor, check_tensor
+from ..tensor import Function, Tensor, check_tensor, refuse_torch_tensor
 from .module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -45,8 +45,7 @@ def _float_target(target: Any, like: Tensor, op: str) -> Tensor:
     tensor is refused, not read through NumPy: the input is refused too, so one rule holds."""
     if isinstance(target, Tensor):
         return target
-    if _is_torch_tensor(target):
-        check_tensor(op, "the target", target)
+    refuse_torch_tensor(op, "the target", target)
     arr = backend.to_numpy(target) if backend.is_array(target) else np.asarray(target)
     if arr.dtype.kind not in "biuf":
         raise DtypeError(f"{op}: targets must be numbers, got an array of dtype {arr.dtype}")
@@ -91,8 +90,7 @@ def cross_entropy(logits: Tensor, targets: Any, ignore_index: int = -100, reduct
         raise ArgumentTypeError(f"{op}: ignore_index must be an int, got {describe(ignore_index)}")
     n, c = logits.shape[0], logits.shape[1]
     expected = (n,) + tuple(logits.shape[2:])
-    if _is_torch_tensor(targets):
-        check_tensor(op, "the targets", targets)
+    refuse_torch_tensor(op, "the targets", targets)
     t = targets.data if isinstance(targets, Tensor) else targets
     if not backend.is_array(t):
         t = np.asarray(t)

@@ -13,7 +13,7 @@ from .. import backend
 from ..backend import xp_of
 from ..dims import int_dim, pick_dim
 from ..errors import ArgumentTypeError, DeviceMismatchError, DtypeError, ShapeError
-from ..tensor import Function, MultiFunction, Tensor, _is_torch_tensor, check_tensor
+from ..tensor import Function, MultiFunction, Tensor, check_tensor, refuse_torch_tensor
 
 
 class Reshape(Function):
@@ -203,8 +203,7 @@ def _check_group(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
     if len(tensors) == 0:
         raise ShapeError(f"{op}: expected a non-empty sequence of tensors")
     for i, t in enumerate(tensors):     # arrays join as constants; a torch.Tensor is not read silently
-        if _is_torch_tensor(t):
-            check_tensor(op, f"tensors[{i}]", t)
+        refuse_torch_tensor(op, f"tensors[{i}]", t)
     ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     dev, dt = ts[0].device, ts[0].dtype
     for t in ts[1:]:

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections import defaultdict
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 KINDS = ("matrix products", "σ and tanh", "other elementwise", "shape ops")
 
@@ -66,15 +65,6 @@ def _all_ops() -> Iterator[type]:
                 yield sub
 
 
-def _plain_total(step: Callable[[], None], sync: Callable[[], None], steps_timed: int) -> float:
-    sync()
-    t0 = time.perf_counter()
-    for _ in range(steps_timed):
-        step()
-    sync()
-    return (time.perf_counter() - t0) / steps_timed
-
-
 def _result(acc: dict, total: float, plain: float, steps_timed: int) -> dict:
     parts = {kind: {phase: acc[kind, phase] / steps_timed for phase in ("forward", "backward")}
              for kind in KINDS}
@@ -88,13 +78,13 @@ def _result(acc: dict, total: float, plain: float, steps_timed: int) -> dict:
 def measure_tinygrad(spec: dict, steps_timed: int) -> dict:
     """Seconds per primitive training step of our engine: in total (with the op timers and in a
     plain run), per kind of op and pass, and op calls per step per kind."""
-    from .parts import _timed
+    from .parts import _timed, seconds_per_step
     from .worker import make_tinygrad
     acc: dict = defaultdict(float)
     step, sync = make_tinygrad(spec, fused=False)
     for _ in range(spec["warmup"]):
         step()
-    plain = _plain_total(step, sync, steps_timed)
+    plain = seconds_per_step(step, sync, steps_timed)
     wrapped = []
     for op in _all_ops():
         for phase in ("forward", "backward"):
@@ -104,7 +94,7 @@ def measure_tinygrad(spec: dict, steps_timed: int) -> dict:
     try:
         step()                                         # one untimed step with the timers on
         acc.clear()
-        total = _plain_total(step, sync, steps_timed)
+        total = seconds_per_step(step, sync, steps_timed)
     finally:
         for op, phase, fn in wrapped:
             setattr(op, phase, fn)
@@ -114,16 +104,17 @@ def measure_tinygrad(spec: dict, steps_timed: int) -> dict:
 def measure_torch(spec: dict, steps_timed: int) -> dict:
     """The same for PyTorch's primitive ops (``torch-primitive``), from its profiler."""
     from torch.profiler import ProfilerActivity, profile
+    from .parts import seconds_per_step
     from .worker import make_torch
     step, sync = make_torch(spec, primitive=True)
     for _ in range(spec["warmup"]):
         step()
-    plain = _plain_total(step, sync, steps_timed)
+    plain = seconds_per_step(step, sync, steps_timed)
     prof = profile(activities=[ProfilerActivity.CPU])
     with _stderr_silenced():          # the profiler's start and stop lines are not ours to print
         prof.start()
     try:
-        total = _plain_total(step, sync, steps_timed)
+        total = seconds_per_step(step, sync, steps_timed)
     finally:
         with _stderr_silenced():
             prof.stop()

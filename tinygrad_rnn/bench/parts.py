@@ -22,6 +22,16 @@ def _account(acc: dict, name: str, t0: float) -> None:
     acc[name, "calls"] += 1
 
 
+def seconds_per_step(step: Callable[[], None], sync: Callable[[], None], steps_timed: int) -> float:
+    """Wall seconds per call of ``step``, over ``steps_timed`` calls (device work finished)."""
+    sync()
+    t0 = time.perf_counter()
+    for _ in range(steps_timed):
+        step()
+    sync()
+    return (time.perf_counter() - t0) / steps_timed
+
+
 def _timed(acc: dict, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         t0 = time.perf_counter()
@@ -75,11 +85,7 @@ def measure(spec: dict, steps_timed: int) -> dict:
             step()
         sync()
         acc.clear()
-        t0 = time.perf_counter()
-        for _ in range(steps_timed):
-            step()
-        sync()
-        total = (time.perf_counter() - t0) / steps_timed
+        total = seconds_per_step(step, sync, steps_timed)
     finally:
         for name, fn in saved_seq.items():
             setattr(sequence, name, fn)
